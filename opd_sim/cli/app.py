@@ -1,0 +1,107 @@
+"""Argument parsing, error-to-exit-code mapping and output for every ``opd-sim`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from opd_sim.errors import InvalidInput, OpdSimError
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Modules that contribute commands; each has add_commands(subparsers, parent).
+COMMAND_MODULES = ("opd_sim.cli.info", "opd_sim.cli.desk", "opd_sim.cli.simulate")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and InvalidInput (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("opd-sim").strip()
+        raise InvalidInput(f"{command}: {message}" if command else message)
+
+
+def json_option() -> argparse.ArgumentParser:
+    """A parent parser giving a command the ``--json`` flag."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", help="print JSON for programs")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``opd-sim`` parser with every command module's commands."""
+    import importlib
+
+    parser = _Parser(prog="opd-sim", description="Hospital OPD token allocation.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parent = json_option()
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+            continue  # that command group has not landed yet
+        module.add_commands(commands, parent)
+    return parser
+
+
+def print_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (the ``--json`` contract)."""
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Print rows as a plain aligned table for people."""
+    if not rows:
+        sys.stdout.write("(none)\n")
+        return
+    cells = [[str(row.get(col, "")) for col in columns] for row in rows]
+    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
+    lines = ["  ".join(col.ljust(w) for col, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    sys.stdout.write("\n".join(line.rstrip() for line in lines) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``opd-sim`` command; return its exit code (0 ok, 2 input, 3 rules, 1 bug)."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.version:
+            from opd_sim import __version__
+
+            sys.stdout.write(f"opd-sim {__version__}\n")
+            return 0
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return 2
+        return handler(args)
+    except OpdSimError as error:
+        for line in str(error).splitlines() or [type(error).__name__]:
+            sys.stderr.write(f"opd-sim: error: {line}\n")
+        return error.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("opd-sim: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as bug:  # a bug: say so in one line unless asked for the traceback
+        if os.environ.get("OPD_SIM_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"opd-sim: internal error (a bug, please report): {type(bug).__name__}: {bug}"
+            " (set OPD_SIM_DEBUG=1 for the traceback)\n"
+        )
+        return 1
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

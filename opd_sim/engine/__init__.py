@@ -1,0 +1,26 @@
+"""The pure allocation engine: who gets a seat in a doctor's slot, and why.
+
+Imports nothing that knows of clocks, randomness, files, databases or frames.
+"""
+
+from opd_sim.engine.allocation import Engine
+from opd_sim.engine.policies import Policy, make_policy, policy_names, register_policy
+from opd_sim.engine.records import Decision, Doctor, Outcome, Slot, Token
+from opd_sim.engine.vocabulary import FINAL_STATUSES, DecisionKind, Source, TokenStatus
+
+__all__ = [
+    "FINAL_STATUSES",
+    "Decision",
+    "DecisionKind",
+    "Doctor",
+    "Engine",
+    "Outcome",
+    "Policy",
+    "Slot",
+    "Source",
+    "Token",
+    "TokenStatus",
+    "make_policy",
+    "policy_names",
+    "register_policy",
+]

@@ -1,0 +1,338 @@
+"""The allocation engine: one object holding doctors, slots and tokens, deciding who gets a seat.
+
+Pure and deterministic: the caller passes the time with each request and gets back the decisions.
+No clock, randomness, files or database; the simulator and the booking desk both drive this.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right, insort
+from collections.abc import Iterator
+from operator import attrgetter
+from typing import Any
+
+from opd_sim.engine.policies import Policy, make_policy
+from opd_sim.engine.records import Decision, Doctor, Id, Outcome, Slot, Token
+from opd_sim.engine.vocabulary import DecisionKind, Source, TokenStatus
+from opd_sim.errors import (
+    DuplicateId,
+    InvalidSlot,
+    TokenStateError,
+    UnknownDoctor,
+    UnknownSlot,
+    UnknownToken,
+)
+
+__all__ = ["Engine"]
+
+_KEY = attrgetter("key")
+_START = attrgetter("start")
+_ALLOCATED = TokenStatus.ALLOCATED
+_WAITLISTED = TokenStatus.WAITLISTED
+_EMERGENCY = Source.EMERGENCY
+
+
+class Engine:
+    """All allocation state of one OPD, updated in place by book / cancel / no_show / complete.
+
+    Every operation returns an :class:`Outcome` (the token and the decisions made, in order) and
+    appends the same decisions to :attr:`log`.
+    """
+
+    def __init__(self, policy: Policy | str = "priority-bump", **policy_params: Any) -> None:
+        self.policy: Policy = make_policy(policy, policy_params)
+        self.doctors: dict[Id, Doctor] = {}
+        self.slots: dict[Id, Slot] = {}
+        self.tokens: dict[Id, Token] = {}
+        self.log: list[Decision] = []
+        # each doctor's slots of one day, sorted by start: where a bumped token looks for a seat
+        self._days: dict[tuple[Id, Any], list[Slot]] = {}
+        self._next_seq = 1
+        self._next_id = {"doctor": 1, "slot": 1, "token": 1}
+
+    # ----------------------------------------------------------------- set-up
+
+    def add_doctor(self, name: str, doctor_id: Id | None = None) -> Doctor:
+        """Register a doctor; ids are 1, 2, ... unless given."""
+        doctor_id = self._claim_id("doctor", doctor_id, self.doctors)
+        doctor = self.doctors[doctor_id] = Doctor(doctor_id, name)
+        return doctor
+
+    def add_slot(
+        self,
+        doctor_id: Id,
+        start: Any,
+        end: Any,
+        capacity: int,
+        day: Any = 0,
+        slot_id: Id | None = None,
+    ) -> Slot:
+        """Open a slot of ``capacity`` seats from ``start`` to ``end`` on ``day`` for a doctor."""
+        if doctor_id not in self.doctors:
+            raise UnknownDoctor(doctor_id)
+        if not end > start:
+            raise InvalidSlot(f"slot end {end} is not after its start {start}")
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise InvalidSlot(f"slot capacity must be a whole number of at least 1, not {capacity!r}")
+        slot_id = self._claim_id("slot", slot_id, self.slots)
+        slot = self.slots[slot_id] = Slot(slot_id, doctor_id, start, end, capacity, day)
+        insort(self._days.setdefault((doctor_id, day), []), slot, key=_START)
+        return slot
+
+    def restore_token(
+        self,
+        token_id: Id,
+        slot_id: Id,
+        source: Source | str,
+        patient: str,
+        seq: int,
+        status: TokenStatus | str,
+        requested_slot_id: Id | None = None,
+        requested_at: float = 0.0,
+        times_bumped: int = 0,
+    ) -> Token:
+        """Put back a token exactly as a store saved it, deciding nothing and logging nothing."""
+        slot = self._slot(slot_id)
+        if token_id in self.tokens:
+            raise DuplicateId(f"token id {token_id!r} is already in use")
+        token = Token(
+            token_id, Source.parse(source), patient, seq, slot_id,
+            slot_id if requested_slot_id is None else requested_slot_id,
+            requested_at, TokenStatus(status), times_bumped,
+        )  # fmt: skip
+        self.tokens[token_id] = token
+        if token.status is _WAITLISTED:
+            insort(slot.waitlist, token, key=_KEY)
+        elif token.status in (_ALLOCATED, TokenStatus.COMPLETED):
+            slot.seated.append(token)
+        self._next_seq = max(self._next_seq, seq + 1)
+        if isinstance(token_id, int):
+            self._next_id["token"] = max(self._next_id["token"], token_id + 1)
+        return token
+
+    # ------------------------------------------------------------- operations
+
+    def book(
+        self,
+        slot_id: Id,
+        source: Source | str,
+        patient: str = "",
+        at: float = 0.0,
+        token_id: Id | None = None,
+    ) -> Outcome:
+        """Request a seat in a slot; the rules decide allocation, bumping or the waitlist."""
+        slot = self._slot(slot_id)
+        source = Source.parse(source)
+        token_id = self._claim_id("token", token_id, self.tokens)
+        seq = self._next_seq
+        self._next_seq = seq + 1
+        token = Token(token_id, source, patient, seq, slot_id, slot_id, at, _WAITLISTED)
+        self.tokens[token_id] = token
+        out: list[Decision] = []
+        policy = self.policy
+        if source is _EMERGENCY and policy.may_overbook(slot, token):
+            full = len(slot.seated) >= policy.seats(slot)
+            self._seat(token, slot)
+            if full:
+                self._say(out, at, DecisionKind.OVERBOOKED, token, slot, None,
+                          "emergency seated past capacity")  # fmt: skip
+            else:
+                self._say(out, at, DecisionKind.ALLOCATED, token, slot, None,
+                          "emergency took a free seat")  # fmt: skip
+        elif self._has_seat_for(slot, token):
+            self._seat(token, slot)
+            self._say(out, at, DecisionKind.ALLOCATED, token, slot, None, "free seat")
+        else:
+            victim = policy.victim(slot, token)
+            if victim is None:
+                insort(slot.waitlist, token, key=_KEY)
+                self._say(out, at, DecisionKind.WAITLISTED, token, slot, None,
+                          "slot full and no token of lower priority to bump")  # fmt: skip
+            else:
+                self._bump(victim, token, slot, at, out)
+        self.log.extend(out)
+        return Outcome(token, out)
+
+    def cancel(self, token_id: Id, at: float = 0.0) -> Outcome:
+        """The patient cancels: a seat frees (and the waitlist is promoted) or they leave the waitlist."""
+        token = self._token(token_id)
+        if token.status is _WAITLISTED:
+            slot = self.slots[token.slot_id]
+            slot.waitlist.remove(token)
+            token.status = TokenStatus.CANCELLED
+            out: list[Decision] = []
+            self._say(out, at, DecisionKind.CANCELLED, token, slot, None, "left the waitlist")
+            self.log.extend(out)
+            return Outcome(token, out)
+        return self._release(token, TokenStatus.CANCELLED, DecisionKind.CANCELLED, at,
+                             "cancelled; seat freed")  # fmt: skip
+
+    def no_show(self, token_id: Id, at: float = 0.0) -> Outcome:
+        """The patient did not come: the seat frees and the waitlist is promoted."""
+        return self._release(self._token(token_id), TokenStatus.NO_SHOW, DecisionKind.NO_SHOW,
+                             at, "did not come; seat freed")  # fmt: skip
+
+    def complete(self, token_id: Id, at: float = 0.0) -> Outcome:
+        """The consultation is done; the token keeps its seat and can no longer be bumped."""
+        token = self._token(token_id)
+        self._require(token, _ALLOCATED, "complete")
+        token.status = TokenStatus.COMPLETED
+        out: list[Decision] = []
+        self._say(out, at, DecisionKind.COMPLETED, token, self.slots[token.slot_id], None, "seen")
+        self.log.extend(out)
+        return Outcome(token, out)
+
+    def expire(self, token_id: Id, at: float = 0.0) -> Outcome:
+        """A waitlisted token whose day is over leaves the waitlist unserved."""
+        token = self._token(token_id)
+        self._require(token, _WAITLISTED, "expire")
+        slot = self.slots[token.slot_id]
+        slot.waitlist.remove(token)
+        token.status = TokenStatus.EXPIRED
+        out: list[Decision] = []
+        self._say(out, at, DecisionKind.EXPIRED, token, slot, None, "still waitlisted at day end")
+        self.log.extend(out)
+        return Outcome(token, out)
+
+    def expire_waitlist(self, slot_id: Id, at: float = 0.0) -> list[Decision]:
+        """Expire every token still waiting on a slot, best first; return the decisions."""
+        slot = self._slot(slot_id)
+        decisions: list[Decision] = []
+        for token in list(slot.waitlist):
+            decisions.extend(self.expire(token.id, at).decisions)
+        return decisions
+
+    # ---------------------------------------------------------------- queries
+
+    def free_seats(self, slot_id: Id) -> int:
+        """Seats still free in a slot under the policy (0 when full or overbooked)."""
+        slot = self._slot(slot_id)
+        return max(0, self.policy.seats(slot) - len(slot.seated))
+
+    def day_slots(self, doctor_id: Id, day: Any) -> list[Slot]:
+        """A doctor's slots of one day, earliest first."""
+        return list(self._days.get((doctor_id, day), ()))
+
+    def history(self, token_id: Id) -> list[Decision]:
+        """Every logged decision about a token or naming it as the related token, in order."""
+        return [d for d in self.log if token_id in (d.token_id, d.related_token_id)]
+
+    def problems(self) -> Iterator[str]:
+        """Broken invariants, if any (used by tests; an empty result means consistent state)."""
+        where: dict[Id, str] = {}
+        for slot in self.slots.values():
+            if len(slot.seated) > self.policy.seats(slot):
+                ordinary = sum(1 for t in slot.seated if t.source is not _EMERGENCY)
+                if ordinary > self.policy.seats(slot):
+                    yield f"slot {slot.id} holds {ordinary} non-emergency tokens > its seats"
+            if slot.waitlist and any(self._has_seat_for(slot, t) for t in slot.waitlist):
+                yield f"slot {slot.id} has a free seat for a waitlisted token"
+            if slot.waitlist != sorted(slot.waitlist, key=_KEY):
+                yield f"slot {slot.id} waitlist is out of order"
+            for place, tokens in (("seated", slot.seated), ("waitlist", slot.waitlist)):
+                for token in tokens:
+                    if token.id in where:
+                        yield f"token {token.id} is in {where[token.id]} and {place} of {slot.id}"
+                    where[token.id] = f"{place} of {slot.id}"
+                    if token.slot_id != slot.id:
+                        yield f"token {token.id} is in slot {slot.id} but says {token.slot_id}"
+        for token in self.tokens.values():
+            seated = token.status in (_ALLOCATED, TokenStatus.COMPLETED)
+            expected = "seated" if seated else "waitlist" if token.status is _WAITLISTED else None
+            place = where.get(token.id, "").split(" ")[0] or None
+            if place != expected:
+                yield f"token {token.id} is {token.status} but found in {place}"
+
+    # ---------------------------------------------------------------- helpers
+
+    def _has_seat_for(self, slot: Slot, token: Token) -> bool:
+        return len(slot.seated) < self.policy.seats(slot) and self.policy.may_seat(slot, token)
+
+    def _seat(self, token: Token, slot: Slot) -> None:
+        token.slot_id = slot.id
+        token.status = _ALLOCATED
+        slot.seated.append(token)
+
+    def _bump(self, victim: Token, token: Token, slot: Slot, at: float, out: list[Decision]) -> None:
+        """``token`` takes ``victim``'s seat; the victim moves to a later seat or the waitlist."""
+        slot.seated.remove(victim)
+        victim.times_bumped += 1
+        self._seat(token, slot)
+        self._say(out, at, DecisionKind.ALLOCATED, token, slot, victim.id,
+                  f"bumped token {victim.id} of lower priority")  # fmt: skip
+        self._say(out, at, DecisionKind.BUMPED, victim, slot, token.id,
+                  f"displaced by token {token.id} of strictly higher priority")  # fmt: skip
+        later = self._later_seat_for(victim, slot)
+        if later is not None:
+            self._seat(victim, later)
+            self._say(out, at, DecisionKind.REALLOCATED, victim, later, token.id,
+                      f"bumped from slot {slot.id}; next later slot with a free seat")  # fmt: skip
+        else:
+            victim.status = _WAITLISTED
+            insort(slot.waitlist, victim, key=_KEY)
+            self._say(out, at, DecisionKind.WAITLISTED, victim, slot, token.id,
+                      f"bumped from slot {slot.id}; no later slot that day has a free seat")  # fmt: skip
+
+    def _later_seat_for(self, token: Token, slot: Slot) -> Slot | None:
+        day = self._days[(slot.doctor_id, slot.day)]
+        for later in day[bisect_right(day, slot.start, key=_START):]:
+            if self._has_seat_for(later, token):
+                return later
+        return None
+
+    def _release(self, token: Token, status: TokenStatus, kind: DecisionKind, at: float,
+                 reason: str) -> Outcome:  # fmt: skip
+        self._require(token, _ALLOCATED, kind.value.lower().replace("_", "-"))
+        slot = self.slots[token.slot_id]
+        slot.seated.remove(token)
+        token.status = status
+        out: list[Decision] = []
+        self._say(out, at, kind, token, slot, None, reason)
+        self._promote(slot, token, at, out)
+        self.log.extend(out)
+        return Outcome(token, out)
+
+    def _promote(self, slot: Slot, freed_by: Token, at: float, out: list[Decision]) -> None:
+        """Fill the slot's free seats from its waitlist, best eligible token first."""
+        while slot.waitlist:
+            chosen = next((t for t in slot.waitlist if self._has_seat_for(slot, t)), None)
+            if chosen is None:
+                return
+            slot.waitlist.remove(chosen)
+            self._seat(chosen, slot)
+            self._say(out, at, DecisionKind.PROMOTED, chosen, slot, freed_by.id,
+                      f"best waitlisted token; seat freed by token {freed_by.id}")  # fmt: skip
+
+    def _say(self, out: list[Decision], at: float, kind: DecisionKind, token: Token, slot: Slot,
+             related: Id | None, reason: str) -> None:  # fmt: skip
+        out.append(Decision(at, kind, token.id, token.source, slot.doctor_id, slot.id, related,
+                            reason, len(slot.seated), slot.capacity))  # fmt: skip
+
+    def _require(self, token: Token, status: TokenStatus, action: str) -> None:
+        if token.status is not status:
+            raise TokenStateError(
+                f"cannot {action} token {token.id}: it is {token.status.value}, not {status.value}"
+            )
+
+    def _slot(self, slot_id: Id) -> Slot:
+        try:
+            return self.slots[slot_id]
+        except KeyError:
+            raise UnknownSlot(slot_id) from None
+
+    def _token(self, token_id: Id) -> Token:
+        try:
+            return self.tokens[token_id]
+        except KeyError:
+            raise UnknownToken(token_id) from None
+
+    def _claim_id(self, kind: str, wanted: Id | None, taken: dict[Id, Any]) -> Id:
+        if wanted is None:
+            wanted = self._next_id[kind]
+            while wanted in taken:
+                wanted += 1
+        elif wanted in taken:
+            raise DuplicateId(f"{kind} id {wanted!r} is already in use")
+        if isinstance(wanted, int) and not isinstance(wanted, bool):
+            self._next_id[kind] = max(self._next_id[kind], wanted + 1)
+        return wanted
