@@ -14,7 +14,12 @@ from opd_sim.errors import InvalidInput, OpdSimError
 Handler = Callable[[argparse.Namespace], int]
 
 # Modules that contribute commands; each has add_commands(subparsers, parent).
-COMMAND_MODULES = ("opd_sim.cli.info", "opd_sim.cli.desk", "opd_sim.cli.simulate")
+COMMAND_MODULES = (
+    "opd_sim.cli.info",
+    "opd_sim.cli.desk",
+    "opd_sim.cli.validate",
+    "opd_sim.cli.simulate",
+)
 
 
 class _Parser(argparse.ArgumentParser):
