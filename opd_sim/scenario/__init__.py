@@ -1,0 +1,6 @@
+"""Scenario files: what a simulated OPD looks like, validated with file:line:col messages."""
+
+from opd_sim.scenario.loading import load_scenario, scenario_from_text
+from opd_sim.scenario.model import Scenario
+
+__all__ = ["Scenario", "load_scenario", "scenario_from_text"]
