@@ -4,7 +4,7 @@
 
     OpdSimError                      base; carries the CLI exit code
     ├── InvalidInput                 exit 2: the caller asked for something malformed
-    │   ├── UnknownIdError           a doctor, slot or token id that does not exist (also a LookupError)
+    │   ├── UnknownIdError           an id naming nothing (also a LookupError)
     │   │   ├── UnknownDoctor
     │   │   ├── UnknownSlot
     │   │   └── UnknownToken
@@ -115,4 +115,4 @@ class RefusedByRules(OpdSimError):
 
 
 class TokenStateError(RefusedByRules):
-    """The token's status does not allow the operation (cancel twice, no-show a waitlisted token)."""
+    """The token's status forbids the operation (cancel twice, no-show a waitlisted token)."""

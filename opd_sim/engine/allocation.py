@@ -73,7 +73,7 @@ class Engine:
         if not end > start:
             raise InvalidSlot(f"slot end {end} is not after its start {start}")
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise InvalidSlot(f"slot capacity must be a whole number of at least 1, not {capacity!r}")
+            raise InvalidSlot(f"slot capacity must be a whole number >= 1, not {capacity!r}")
         slot_id = self._claim_id("slot", slot_id, self.slots)
         slot = self.slots[slot_id] = Slot(slot_id, doctor_id, start, end, capacity, day)
         insort(self._days.setdefault((doctor_id, day), []), slot, key=_START)
@@ -154,7 +154,7 @@ class Engine:
         return Outcome(token, out)
 
     def cancel(self, token_id: Id, at: float = 0.0) -> Outcome:
-        """The patient cancels: a seat frees (and the waitlist is promoted) or they leave the waitlist."""
+        """The patient cancels: a held seat frees and the waitlist is promoted."""
         token = self._token(token_id)
         if token.status is _WAITLISTED:
             slot = self.slots[token.slot_id]
@@ -253,7 +253,8 @@ class Engine:
         token.status = _ALLOCATED
         slot.seated.append(token)
 
-    def _bump(self, victim: Token, token: Token, slot: Slot, at: float, out: list[Decision]) -> None:
+    def _bump(self, victim: Token, token: Token, slot: Slot, at: float,
+              out: list[Decision]) -> None:  # fmt: skip
         """``token`` takes ``victim``'s seat; the victim moves to a later seat or the waitlist."""
         slot.seated.remove(victim)
         victim.times_bumped += 1
@@ -271,7 +272,7 @@ class Engine:
             victim.status = _WAITLISTED
             insort(slot.waitlist, victim, key=_KEY)
             self._say(out, at, DecisionKind.WAITLISTED, victim, slot, token.id,
-                      f"bumped from slot {slot.id}; no later slot that day has a free seat")  # fmt: skip
+                      f"bumped from slot {slot.id}; no later free seat that day")  # fmt: skip
 
     def _later_seat_for(self, token: Token, slot: Slot) -> Slot | None:
         day = self._days[(slot.doctor_id, slot.day)]

@@ -1,4 +1,4 @@
-"""The hospital's words as enums: token sources with their priorities, token statuses, decision kinds."""
+"""The hospital's words as enums: sources with their priorities, token statuses, decision kinds."""
 
 from __future__ import annotations
 

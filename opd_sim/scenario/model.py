@@ -6,6 +6,7 @@ unless the name says days or hours. Every model forbids unknown keys.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from opd_sim.scenario.distributions import Distribution, Exponential, Normal, Uniform
 
 __all__ = [
+    "AdvanceBookings",
     "Cancellation",
     "Demand",
     "Doctor",
@@ -23,7 +25,6 @@ __all__ = [
     "Scenario",
     "Session",
     "SteadyState",
-    "AdvanceBookings",
     "WalkIns",
 ]
 
@@ -98,7 +99,10 @@ class WalkIns(_Model):
 
 
 class FollowUps(_Model):
-    """After a completed consultation, a FOLLOWUP token with ``probability``, ``return_after_days`` later."""
+    """After a completed consultation, a FOLLOWUP token with ``probability``, due later.
+
+    ``return_after_days`` says how many days later.
+    """
 
     probability: Probability = 0.0
     return_after_days: Distribution = Uniform(dist="uniform", low=7, high=14)
@@ -121,7 +125,7 @@ class Demand(_Model):
 
 
 class Cancellation(_Model):
-    """A token of this source is cancelled with ``probability``, ``before_minutes`` before its slot."""
+    """A token of this source is cancelled with ``probability``, ``before_minutes`` early."""
 
     probability: Probability = 0.0
     before_minutes: Distribution = Uniform(dist="uniform", low=60, high=24 * 60)
@@ -144,7 +148,7 @@ class PolicyChoice(_Model):
 
 
 class SteadyState(_Model):
-    """Validation mode: one long session; the first ``warmup_minutes`` are left out of statistics."""
+    """Validation mode: a long session whose first ``warmup_minutes`` are left out of statistics."""
 
     warmup_minutes: float = Field(default=0.0, ge=0)
 
@@ -187,7 +191,7 @@ class Scenario(_Model):
                 raise ValueError(f"doctor id {doctor.id!r} is used twice")
             seen.add(doctor.id)
         ordered = sorted(self.sessions, key=lambda s: s.open)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             if later.open < earlier.close:
                 raise ValueError("sessions overlap")
         return self
