@@ -36,7 +36,7 @@ from typing import Any, ClassVar, TypeVar
 
 from opd_sim.engine.records import Slot, Token
 from opd_sim.engine.vocabulary import Source, TokenStatus
-from opd_sim.errors import UnknownPolicy
+from opd_sim.errors import InvalidInput, UnknownPolicy
 
 __all__ = [
     "BumpCap",
@@ -91,7 +91,7 @@ def make_policy(name: str | Policy, params: Mapping[str, Any] | None = None) -> 
         raise UnknownPolicy(f"policy {name!r} does not take {', '.join(unknown)} (takes: {takes})")
     try:
         return cls(**dict(params or {}))
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, InvalidInput) as error:
         raise UnknownPolicy(f"policy {name!r}: {error}") from None
 
 

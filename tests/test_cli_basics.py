@@ -1,0 +1,35 @@
+"""The command line's shared behaviour: exit codes, one-line errors, --json, python -m."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from opd_sim.cli.app import main
+
+
+def test_policies_lists_every_registered_policy_as_json(capsys) -> None:
+    """`opd-sim policies --json` lists names, parameters and descriptions."""
+    assert main(["policies", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["name"] for row in rows} >= {"priority-bump", "fifo"}
+    assert all(row["description"] for row in rows)
+
+
+def test_usage_errors_are_one_line_and_exit_2(capsys) -> None:
+    """An unknown command or option gives exit 2 and one line on stderr, no usage dump."""
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("opd-sim: error:")
+    assert main(["policies", "--bogus"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_installed_console_script_and_python_m_agree() -> None:
+    """`opd-sim` and `python -m opd_sim` are the same program."""
+    script = subprocess.run(["opd-sim", "--version"], capture_output=True, text=True)
+    module = subprocess.run([sys.executable, "-m", "opd_sim", "--version"], capture_output=True,
+                            text=True)  # fmt: skip
+    assert script.returncode == module.returncode == 0
+    assert script.stdout == module.stdout and script.stdout.startswith("opd-sim ")
