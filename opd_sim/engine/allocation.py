@@ -121,9 +121,16 @@ class Engine:
         token_id: Id | None = None,
     ) -> Outcome:
         """Request a seat in a slot; the rules decide allocation, bumping or the waitlist."""
-        slot = self._slot(slot_id)
+        try:
+            slot = self.slots[slot_id]
+        except KeyError:
+            raise UnknownSlot(slot_id) from None
         source = Source.parse(source)
-        token_id = self._claim_id("token", token_id, self.tokens)
+        if token_id is None and self._next_id["token"] not in self.tokens:  # the usual case
+            token_id = self._next_id["token"]
+            self._next_id["token"] = token_id + 1
+        else:
+            token_id = self._claim_id("token", token_id, self.tokens)
         seq = self._next_seq
         self._next_seq = seq + 1
         token = Token(token_id, source, patient, seq, slot_id, slot_id, at, _WAITLISTED)

@@ -121,13 +121,18 @@ class Policy:
 
     def victim(self, slot: Slot, token: Token) -> Token | None:
         """The seated token ``token`` displaces from full ``slot``, or None."""
+        # Only strictly lower priorities can lose their seat, so filter on that cheap test first:
+        # the largest key among them is the largest bumpable key overall whenever a bump happens.
+        priority = token.priority
         worst: Token | None = None
         for seated in slot.seated:
-            if self.bumpable(seated) and (worst is None or seated.key > worst.key):
+            if (
+                seated.priority > priority
+                and (worst is None or seated.key > worst.key)
+                and self.bumpable(seated)
+            ):
                 worst = seated
-        if worst is not None and token.priority < worst.priority:
-            return worst
-        return None
+        return worst
 
     def bumpable(self, token: Token) -> bool:
         """Allocated, not yet seen, and not an emergency."""

@@ -26,8 +26,8 @@ class Source(IntEnum):
     @classmethod
     def parse(cls, value: object) -> Source:
         """A Source from a Source, its name in any case (``"paid"``) or its priority number."""
-        if isinstance(value, Source):
-            return value
+        if value.__class__ is Source:  # the hot path: already a Source
+            return value  # type: ignore[return-value]
         if isinstance(value, str):
             try:
                 return cls[value.strip().upper()]
