@@ -1,0 +1,26 @@
+"""``opd-sim report DIR``: the HTML report of a run's output directory."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from opd_sim.cli.app import print_json
+
+
+def _report(args: argparse.Namespace) -> int:
+    from opd_sim.reporting import write_report
+
+    target = write_report(args.directory)
+    if args.json:
+        print_json({"report": str(target)})
+    else:
+        print(f"wrote {target}")
+    return 0
+
+
+def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
+    """Register ``report``."""
+    sub = commands.add_parser("report", parents=[parent], help="HTML report of a run directory")
+    sub.add_argument("directory", metavar="DIR", help="a directory written by `opd-sim run`")
+    sub.set_defaults(handler=_report)

@@ -1,0 +1,85 @@
+"""A self-contained HTML report of one run directory: summary, plots and provenance."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from opd_sim.errors import InvalidInput
+from opd_sim.reporting.plots import PLOTS, write_plots
+
+__all__ = ["write_report"]
+
+REQUIRED = ("decisions.parquet", "patients.parquet", "summary.json")
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+td, th { border-bottom: 1px solid #ddd; padding: 0.2rem 0.8rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1rem 0 2rem; } img { max-width: 100%; }
+figcaption { color: #555; font-size: 0.9rem; }
+"""
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested summary dicts as ("a.b.c", value) rows; lists of numbers stay whole."""
+    if isinstance(value, dict):
+        rows: list[tuple[str, Any]] = []
+        for key, inner in value.items():
+            rows += _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+        return rows
+    return [(prefix, value)]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f'<td class="num">{value:,.3f}</td>'
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'<td class="num">{value:,}</td>'
+    return f"<td>{html.escape(json.dumps(value) if isinstance(value, list) else str(value))}</td>"
+
+
+def _table(rows: list[tuple[str, Any]]) -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th>{_cell(v)}</tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Write ``report.html`` (and the plots it shows) into a run's output directory."""
+    import pandas as pd
+
+    run = Path(run_dir)
+    missing = [name for name in REQUIRED if not (run / name).is_file()]
+    if not run.is_dir() or missing:
+        raise InvalidInput(
+            f"{run}: not a run output directory (missing {', '.join(missing) or 'the directory'})"
+        )
+    summary = json.loads((run / "summary.json").read_text())
+    manifest_path = run / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    decisions = pd.read_parquet(run / "decisions.parquet")
+    patients = pd.read_parquet(run / "patients.parquet")
+    write_plots(decisions, patients, run)
+    title = html.escape(str(summary.get("scenario") or manifest.get("scenario") or run.name))
+    figures = "".join(
+        f'<figure><img src="{name}" alt="{html.escape(caption)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        for name, caption in PLOTS.items()
+    )
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>opd_sim report: {title}</title>
+<style>{STYLE}</style></head><body>
+<h1>OPD run: {title}</h1>
+<p>{len(patients):,} tokens and {len(decisions):,} engine decisions
+over {decisions["replication"].nunique() if len(decisions) else 0} replication(s).</p>
+<h2>Summary</h2>{_table(_flatten(summary))}
+<h2>Plots</h2>{figures}
+<h2>Provenance</h2>{_table(_flatten(manifest))}
+</body></html>
+"""
+    target = run / "report.html"
+    target.write_text(page, encoding="utf-8")
+    return target
