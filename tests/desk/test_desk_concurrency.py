@@ -1,0 +1,92 @@
+"""Many desk counters at once: real ``opd-sim`` processes booking into the same few slots."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from desk_helpers import OPD_SIM, run_opd_sim
+
+from opd_sim.engine import Engine
+
+COUNTERS = 12  # processes started together in each wave
+WAVES = 3
+SOURCES = ["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN", "WALKIN", "ONLINE"]
+
+
+def rebuild(db: Path) -> Engine:
+    """The store's whole state replayed into one engine, to check the engine's own invariants."""
+    conn = sqlite3.connect(db)
+    engine = Engine()
+    for ident, name in conn.execute("SELECT id, name FROM doctor"):
+        engine.add_doctor(name, doctor_id=ident)
+    for row in conn.execute('SELECT id, doctor_id, day, start, "end", capacity FROM slot'):
+        ident, doctor, day, start, end, capacity = row
+        engine.add_slot(doctor, start, end, capacity, day=day, slot_id=ident)
+    for row in conn.execute(
+        "SELECT id, slot_id, source, patient, seq, status, requested_slot_id, requested_at,"
+        " times_bumped FROM token ORDER BY seq"
+    ):
+        engine.restore_token(*row)
+    conn.close()
+    return engine
+
+
+def test_concurrent_counters_never_overfill_or_lose_bookings(db: Path) -> None:
+    """12 processes at a time book into 3 slots: all succeed (no 'database is locked'), no slot
+    holds more non-emergency tokens than its capacity, and every acknowledged token is stored."""
+    doctor = run_opd_sim(db, "doctor", "add", "--name", "Dr Rao").json["id"]
+    slots = [
+        run_opd_sim(
+            db, "slot", "add", "--doctor", str(doctor), "--start", f"2026-11-24T{h}:00",
+            "--end", f"2026-11-24T{h}:30", "--capacity", "3",
+        ).json["id"]
+        for h in ("09", "10", "11")
+    ]  # fmt: skip
+    rng = random.Random(8)
+    acknowledged: dict[int, str] = {}
+    for wave in range(WAVES):
+        counters = []
+        for n in range(COUNTERS):
+            patient = f"w{wave}c{n}"
+            argv = [
+                OPD_SIM, "token", "book", "--db", str(db), "--json", "--slot",
+                str(rng.choice(slots[:2])), "--source", rng.choice(SOURCES), "--patient", patient,
+            ]  # fmt: skip
+            counters.append((patient, subprocess.Popen(argv, stdout=-1, stderr=-1, text=True)))
+        for patient, process in counters:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0 and err == "", err  # no "database is locked"
+            token = json.loads(out)["token"]
+            assert token["patient"] == patient
+            acknowledged[token["id"]] = patient
+
+    assert len(acknowledged) == COUNTERS * WAVES
+    stored = {t["id"]: t for t in run_opd_sim(db, "token", "list").json}
+    assert {ident: stored[ident]["patient"] for ident in acknowledged} == acknowledged
+    for listed in run_opd_sim(db, "slot", "list").json:
+        ordinary = [
+            t for t in stored.values()
+            if t["slot_id"] == listed["id"] and t["status"] == "ALLOCATED"
+            and t["source"] != "EMERGENCY"
+        ]  # fmt: skip
+        assert len(ordinary) <= listed["capacity"]
+    assert list(rebuild(db).problems()) == []
+
+
+def test_concurrent_first_use_creates_store_once(tmp_path: Path) -> None:
+    """Eight processes opening a store that does not exist yet create it once, and all succeed."""
+    db = tmp_path / "fresh.db"
+    argv = [OPD_SIM, "doctor", "add", "--db", str(db), "--json", "--name"]
+    processes = [
+        subprocess.Popen([*argv, f"Dr {n}"], stdout=-1, stderr=-1, text=True) for n in range(8)
+    ]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in processes]
+    assert [(err, code) for _, err, code in results] == [("", 0)] * 8
+    assert sorted(d["id"] for d in run_opd_sim(db, "doctor", "list").json) == list(range(1, 9))
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
