@@ -29,9 +29,9 @@ def opd(db: Path) -> Callable[..., Result]:
 def cli(db: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """Like ``opd`` but in-process through ``opd_sim.cli.app.main`` (no interpreter start-up)."""
 
-    def call(*argv: str, json_output: bool = True) -> Result:
+    def call(*argv: str, json_output: bool = True, store: Path | None = None) -> Result:
         capsys.readouterr()
-        code = main([*argv, "--db", str(db)] + (["--json"] if json_output else []))
+        code = main([*argv, "--db", str(store or db)] + (["--json"] if json_output else []))
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
