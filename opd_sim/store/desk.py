@@ -39,18 +39,17 @@ _TOKEN_COLUMNS = "id, slot_id, source, patient, status"
 class Desk:
     """One booking store, opened (and created on first use) at ``path``; see :func:`resolve_path`.
 
-    ``clock`` gives the engine's time for each operation, in seconds since the epoch.
+    Decisions follow the default ``priority-bump`` rules of DESIGN.md. ``clock`` gives the engine's
+    time for each operation (seconds since the epoch); it is the audit table's ``time`` column.
     """
 
     def __init__(
         self,
         path: str | Path | None = None,
         clock: Callable[[], float] = time.time,
-        policy: str = "priority-bump",
     ) -> None:
         self.path = resolve_path(path)
         self.clock = clock
-        self.policy = policy
         self._conn = connect(self.path)
 
     def close(self) -> None:
@@ -101,7 +100,7 @@ class Desk:
             if not self._doctor_exists(conn, doctor_id):
                 raise UnknownDoctor(doctor_id)
             # the engine holds the rules; an engine of one slot is enough to apply them
-            engine = Engine(self.policy)
+            engine = Engine()
             engine.add_doctor("", doctor_id=doctor_id)
             engine.add_slot(doctor_id, start_text, end_text, seats, day=start_text[:10])
             cursor = conn.execute(
@@ -188,7 +187,7 @@ class Desk:
         if found is None:
             raise UnknownSlot(slot_id)
         doctor_id, day, name = found
-        engine = Engine(self.policy)
+        engine = Engine()
         engine.add_doctor(name, doctor_id=doctor_id)
         day_slots = conn.execute(
             'SELECT id, start, "end", capacity FROM slot WHERE doctor_id = ? AND day = ?',
