@@ -60,7 +60,9 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")  # an acknowledged booking survives power loss
     except BaseException as error:
         conn.close()
-        if isinstance(error, sqlite3.DatabaseError):
+        if isinstance(error, sqlite3.OperationalError):  # locked, read-only, disk I/O...
+            raise StoreError(f"cannot use store {path}: {error}") from None
+        if isinstance(error, sqlite3.DatabaseError):  # e.g. "file is not a database"
             raise StoreError(f"{path} is not an opd_sim store ({error})") from None
         raise
     return conn
@@ -94,6 +96,9 @@ def transaction(conn: sqlite3.Connection, write: bool = True) -> Iterator[sqlite
         raise StoreError(f"store is unavailable: {error}") from None
     try:
         yield conn
+    except sqlite3.OperationalError as error:  # locked past the timeout, read-only, disk full
+        _rollback(conn)
+        raise StoreError(f"store is unavailable: {error}") from None
     except BaseException:
         _rollback(conn)
         raise

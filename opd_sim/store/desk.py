@@ -215,6 +215,9 @@ class Desk:
         new: bool,
     ) -> Record:
         """Write the new token, every token the operation changed, and its decisions."""
+        # the engine's own consistency check: a broken invariant is a bug, and nothing is saved
+        problems = list(engine.problems())
+        assert not problems, f"engine state inconsistent: {problems}"
         if new:
             token = outcome.token
             conn.execute(
