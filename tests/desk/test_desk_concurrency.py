@@ -6,6 +6,7 @@ import json
 import random
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 from desk_helpers import OPD_SIM, run_opd_sim
@@ -90,3 +91,31 @@ def test_concurrent_first_use_creates_store_once(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+def test_writer_waits_for_lock_and_reader_is_not_blocked(db: Path) -> None:
+    """While another counter holds the write lock, a listing answers at once and a booking waits
+    for the lock (busy timeout + BEGIN IMMEDIATE) and then succeeds instead of failing."""
+    run_opd_sim(db, "doctor", "add", "--name", "Dr Rao")
+    run_opd_sim(
+        db, "slot", "add", "--doctor", "1", "--start", "2026-11-24T09:00",
+        "--end", "2026-11-24T09:20", "--capacity", "2",
+    )  # fmt: skip
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        argv = [OPD_SIM, "token", "book", "--db", str(db), "--json"]
+        waiting = subprocess.Popen(
+            [*argv, "--slot", "1", "--source", "PAID", "--patient", "Asha"],
+            stdout=-1, stderr=-1, text=True,
+        )  # fmt: skip
+        listing = run_opd_sim(db, "token", "list")
+        assert (listing.code, listing.json) == (0, [])  # read while the write lock is held
+        time.sleep(1.0)
+        assert waiting.poll() is None  # still queued behind the lock, not failed
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    out, err = waiting.communicate(timeout=60)
+    assert (waiting.returncode, err) == (0, "")
+    assert json.loads(out)["token"]["status"] == "ALLOCATED"

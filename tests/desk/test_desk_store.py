@@ -187,3 +187,34 @@ print(codes, heavy)
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.stdout.splitlines()[-1] == "[0, 0, 0, 0, 0, 0, 3, 0] []"
+
+
+def test_store_public_surface_is_pinned() -> None:
+    """opd_sim.store exports exactly its documented names."""
+    import opd_sim.store
+
+    assert opd_sim.store.__all__ == [
+        "APPLICATION_ID", "SCHEMA_VERSION", "Desk", "connect", "resolve_path", "transaction"
+    ]  # fmt: skip
+
+
+def test_human_output_of_each_command(cli: Cli) -> None:
+    """Without --json each command prints a short line or an aligned table."""
+    assert cli("doctor", "add", "--name", "Dr Rao", json_output=False).out == "doctor 1: Dr Rao\n"
+    assert cli("doctor", "list", json_output=False).out.splitlines() == ["id  name", "1   Dr Rao"]
+    made = cli("slot", "add", "--doctor", "1", "--start", f"{DAY} 09:00", "--end", f"{DAY} 09:20",
+               "--capacity", "1", json_output=False)  # fmt: skip
+    assert (
+        made.out
+        == "slot 1: doctor 1, 2026-11-24T09:00:00 to 2026-11-24T09:20:00, 0/1 seats taken\n"
+    )
+    booked = cli("token", "book", "--slot", "1", "--source", "online", "--patient", "Asha",
+                 json_output=False)  # fmt: skip
+    assert booked.out.splitlines() == [
+        "token 1: ALLOCATED in slot 1 (ONLINE, Asha)",
+        "  ALLOCATED   token 1 in slot 1: free seat",
+    ]
+    assert cli("token", "list", "--slot", "1", json_output=False).out.splitlines()[1].split() == [
+        "1", "1", "ONLINE", "Asha", "ALLOCATED"
+    ]  # fmt: skip
+    assert cli("slot", "list", "--doctor", "2", json_output=False).code == 2
