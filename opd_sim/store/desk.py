@@ -112,14 +112,12 @@ class Desk:
     def slots(self, doctor_id: int | None = None) -> list[Record]:
         """Every slot (or one doctor's), earliest first, with seats held and the overbooked flag."""
         with transaction(self._conn, write=False) as conn:
-            if doctor_id is None:
-                where, params = "", ()
-            else:
-                if not self._doctor_exists(conn, doctor_id):
-                    raise UnknownDoctor(doctor_id)
-                where, params = "WHERE slot.doctor_id = ?", (doctor_id,)
+            if doctor_id is not None and not self._doctor_exists(conn, doctor_id):
+                raise UnknownDoctor(doctor_id)
             rows = conn.execute(
-                f"SELECT {_SLOT_COLUMNS} FROM slot {where} ORDER BY slot.start, slot.id", params
+                f"SELECT {_SLOT_COLUMNS} FROM slot WHERE ?1 IS NULL OR slot.doctor_id = ?1"
+                " ORDER BY slot.start, slot.id",
+                (doctor_id,),
             ).fetchall()
         return [_slot_record(row) for row in rows]
 
@@ -152,13 +150,11 @@ class Desk:
     def tokens(self, slot_id: int | None = None) -> list[Record]:
         """Every token (or those now in one slot), by id."""
         with transaction(self._conn, write=False) as conn:
-            if slot_id is None:
-                where, params = "", ()
-            else:
+            if slot_id is not None:
                 self._slot(conn, slot_id)  # unknown slot: exit 2, not an empty list
-                where, params = "WHERE slot_id = ?", (slot_id,)
             rows = conn.execute(
-                f"SELECT {_TOKEN_COLUMNS} FROM token {where} ORDER BY id", params
+                f"SELECT {_TOKEN_COLUMNS} FROM token WHERE ?1 IS NULL OR slot_id = ?1 ORDER BY id",
+                (slot_id,),
             ).fetchall()
         return [_token_record(row) for row in rows]
 

@@ -218,3 +218,16 @@ def test_human_output_of_each_command(cli: Cli) -> None:
         "1", "1", "ONLINE", "Asha", "ALLOCATED"
     ]  # fmt: skip
     assert cli("slot", "list", "--doctor", "2", json_output=False).code == 2
+
+
+@pytest.mark.parametrize("make", ["empty file", "empty SQLite database"])
+def test_empty_file_or_database_becomes_a_store(db: Path, cli: Cli, make: str) -> None:
+    """A zero-byte file or a SQLite database with nothing in it is initialised, not refused."""
+    if make == "empty file":
+        db.touch()
+    else:
+        sqlite3.connect(db).execute("VACUUM").connection.close()
+    assert cli("doctor", "add", "--name", "Dr Rao").json == {"id": 1, "name": "Dr Rao"}
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    conn.close()
