@@ -36,6 +36,18 @@ def rebuild(db: Path) -> Engine:
     return engine
 
 
+def overfilled(db: Path) -> list[tuple[int, int, int]]:
+    """Slots holding more non-emergency seated tokens than their capacity: (slot, held, seats)."""
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "SELECT slot.id, count(token.id), slot.capacity FROM slot JOIN token"
+        " ON token.slot_id = slot.id AND token.status = 'ALLOCATED' AND token.source != 'EMERGENCY'"
+        " GROUP BY slot.id HAVING count(token.id) > slot.capacity"
+    ).fetchall()
+    conn.close()
+    return rows
+
+
 def test_concurrent_counters_never_overfill_or_lose_bookings(db: Path) -> None:
     """12 processes at a time book into 3 slots: all succeed (no 'database is locked'), no slot
     holds more non-emergency tokens than its capacity, and every acknowledged token is stored."""
@@ -64,6 +76,7 @@ def test_concurrent_counters_never_overfill_or_lose_bookings(db: Path) -> None:
             token = json.loads(out)["token"]
             assert token["patient"] == patient
             acknowledged[token["id"]] = patient
+        assert overfilled(db) == []  # after every wave, not only at the end
 
     assert len(acknowledged) == COUNTERS * WAVES
     stored = {t["id"]: t for t in run_opd_sim(db, "token", "list").json}
