@@ -34,8 +34,9 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 def resolve_path(db: str | os.PathLike[str] | None = None) -> Path:
     """The store file: ``db`` if given, else ``$OPD_SIM_DB``, else ``./opd.db``."""
-    chosen = db if db not in (None, "") else os.environ.get(ENV_VAR) or DEFAULT_PATH
-    return Path(chosen)  # type: ignore[arg-type]
+    if db is None or db == "":
+        db = os.environ.get(ENV_VAR) or DEFAULT_PATH
+    return Path(db)
 
 
 def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -69,7 +70,7 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
 
 
 def _refuse_unusable(path: Path) -> None:
-    """Refuse a path we must not create or open, without touching the file system."""
+    """Refuse a path we must not create or open, before anything is written."""
     parent = path.parent
     if not parent.is_dir():
         raise StoreError(f"cannot create store {path}: directory {parent} does not exist")
