@@ -290,7 +290,8 @@ class Engine:
 
     def _release(self, token: Token, status: TokenStatus, kind: DecisionKind, at: float,
                  reason: str) -> Outcome:  # fmt: skip
-        self._require(token, _ALLOCATED, kind.value.lower().replace("_", "-"))
+        # the verb, not the decision kind: "cannot cancel token 2", not "cannot cancelled"
+        self._require(token, _ALLOCATED, "cancel" if kind is DecisionKind.CANCELLED else "no-show")
         slot = self.slots[token.slot_id]
         slot.seated.remove(token)
         token.status = status

@@ -1,0 +1,116 @@
+"""Where the booking store lives, opening it safely, and one transaction per command.
+
+A store is opened only if it is ours: a missing directory, a directory, a file that is not SQLite,
+a SQLite database of another program or a newer schema are refused with :class:`StoreError`
+before anything is written, and no file is created when refusing.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from opd_sim.errors import StoreError
+from opd_sim.store.schema import check_or_create
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "DEFAULT_PATH",
+    "ENV_VAR",
+    "connect",
+    "resolve_path",
+    "transaction",
+]
+
+ENV_VAR = "OPD_SIM_DB"
+DEFAULT_PATH = "opd.db"
+#: How long a command waits for another writer before giving up; writers queue, they do not fail.
+BUSY_TIMEOUT_SECONDS = 30.0
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def resolve_path(db: str | os.PathLike[str] | None = None) -> Path:
+    """The store file: ``db`` if given, else ``$OPD_SIM_DB``, else ``./opd.db``."""
+    if db is None or db == "":
+        db = os.environ.get(ENV_VAR) or DEFAULT_PATH
+    return Path(db)
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open (creating on first use) the store at ``path``; raise StoreError if it is not usable."""
+    path = Path(path)
+    _refuse_unusable(path)
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=rwc",
+            uri=True,
+            timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
+        )
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open store {path}: {error}") from None
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        check_or_create(conn, str(path))
+        # WAL: readers never block the writer; the setting is kept in the file, so set it once
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")  # an acknowledged booking survives power loss
+    except BaseException as error:
+        conn.close()
+        if isinstance(error, sqlite3.OperationalError):  # locked, read-only, disk I/O...
+            raise StoreError(f"cannot use store {path}: {error}") from None
+        if isinstance(error, sqlite3.DatabaseError):  # e.g. "file is not a database"
+            raise StoreError(f"{path} is not an opd_sim store ({error})") from None
+        raise
+    return conn
+
+
+def _refuse_unusable(path: Path) -> None:
+    """Refuse a path we must not create or open, before anything is written."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise StoreError(f"cannot create store {path}: directory {parent} does not exist")
+    if path.exists():
+        if path.is_dir():
+            raise StoreError(f"store {path} is a directory, not an opd_sim store")
+        try:
+            with path.open("rb") as file:
+                header = file.read(len(_SQLITE_HEADER))
+        except OSError as error:
+            raise StoreError(f"cannot read store {path}: {error.strerror}") from None
+        if header and header != _SQLITE_HEADER:
+            raise StoreError(f"{path} is not an opd_sim store (not a SQLite database)")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, write: bool = True) -> Iterator[sqlite3.Connection]:
+    """One command's transaction: ``BEGIN IMMEDIATE`` for writers (they queue on the busy
+    timeout), a plain deferred read for readers; committed on success, rolled back on any error.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    except sqlite3.OperationalError as error:
+        raise StoreError(f"store is unavailable: {error}") from None
+    try:
+        yield conn
+    except sqlite3.OperationalError as error:  # locked past the timeout, read-only, disk full
+        _rollback(conn)
+        raise StoreError(f"store is unavailable: {error}") from None
+    except BaseException:
+        _rollback(conn)
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        _rollback(conn)
+        raise StoreError(f"store is unavailable: {error}") from None
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite may already have rolled back by itself (e.g. disk full); do not mask the first error
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")

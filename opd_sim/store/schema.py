@@ -1,0 +1,118 @@
+"""The booking store's tables, and the checks that a SQLite file is one of ours and not too new.
+
+The rules the engine enforces are also held by the schema (capacity of at least 1, end after start,
+known sources and statuses, foreign keys), so even a buggy writer cannot store an impossible slot.
+Times are ISO 8601 text in one fixed format (``YYYY-MM-DDTHH:MM:SS``, local wall-clock time), so
+text order is time order and ``CHECK ("end" > start)`` compares times.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from opd_sim.engine.vocabulary import DecisionKind, Source, TokenStatus
+from opd_sim.errors import StoreError
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "check_or_create"]
+
+#: ``PRAGMA application_id`` of every opd_sim store: "OPDS" in ASCII.
+APPLICATION_ID = 0x4F504453
+#: ``PRAGMA user_version`` this code writes and understands; bump it with a migration.
+SCHEMA_VERSION = 1
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+_SOURCES = _one_of("source", [s.name for s in Source])
+_STATUSES = _one_of("status", [s.value for s in TokenStatus])
+_KINDS = _one_of("kind", [k.value for k in DecisionKind])
+
+# One statement per item: executescript() would commit the surrounding transaction.
+TABLES = (
+    """CREATE TABLE doctor (
+        id   INTEGER PRIMARY KEY CHECK (id >= 1),
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0)
+    )""",
+    """CREATE TABLE slot (
+        id        INTEGER PRIMARY KEY CHECK (id >= 1),
+        doctor_id INTEGER NOT NULL REFERENCES doctor (id),
+        day       TEXT NOT NULL CHECK (day = substr(start, 1, 10)),
+        start     TEXT NOT NULL,
+        "end"     TEXT NOT NULL CHECK ("end" > start),
+        capacity  INTEGER NOT NULL CHECK (typeof(capacity) = 'integer' AND capacity >= 1)
+    )""",
+    "CREATE INDEX slot_by_doctor_day ON slot (doctor_id, day, start)",
+    f"""CREATE TABLE token (
+        id                INTEGER PRIMARY KEY CHECK (id >= 1),
+        seq               INTEGER NOT NULL UNIQUE CHECK (seq >= 1),
+        slot_id           INTEGER NOT NULL REFERENCES slot (id),
+        requested_slot_id INTEGER NOT NULL REFERENCES slot (id),
+        source            TEXT NOT NULL CHECK ({_SOURCES}),
+        patient           TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK ({_STATUSES}),
+        times_bumped      INTEGER NOT NULL DEFAULT 0 CHECK (times_bumped >= 0),
+        requested_at      REAL NOT NULL
+    )""",
+    "CREATE INDEX token_by_slot ON token (slot_id, status)",
+    f"""CREATE TABLE audit (
+        id               INTEGER PRIMARY KEY,
+        time             REAL NOT NULL,
+        kind             TEXT NOT NULL CHECK ({_KINDS}),
+        token_id         INTEGER NOT NULL REFERENCES token (id),
+        source           TEXT NOT NULL CHECK ({_SOURCES}),
+        doctor_id        INTEGER NOT NULL REFERENCES doctor (id),
+        slot_id          INTEGER NOT NULL REFERENCES slot (id),
+        related_token_id INTEGER REFERENCES token (id),
+        reason           TEXT NOT NULL,
+        slot_allocated   INTEGER NOT NULL,
+        slot_capacity    INTEGER NOT NULL,
+        recorded_at      TEXT NOT NULL
+    )""",
+    "CREATE INDEX audit_by_token ON audit (token_id)",
+)
+
+
+def check_or_create(conn: sqlite3.Connection, name: str) -> None:
+    """Create the schema in an empty database, or check that ``conn`` holds a store we can use.
+
+    Runs in its own ``BEGIN IMMEDIATE`` transaction so that many processes opening a new store at
+    once create it exactly once. Raises :class:`StoreError` for a foreign or newer database.
+    """
+    if _version(conn, name) == SCHEMA_VERSION:
+        return  # the common case: no write lock needed
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _version(conn, name)
+        if version == 0:
+            for statement in TABLES:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif version != SCHEMA_VERSION:  # older: the place for migrations, once there are any
+            raise StoreError(f"{name} has store schema version {version} and no migration from it")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _version(conn: sqlite3.Connection, name: str) -> int:
+    """The store's schema version; 0 for an empty database we may initialise."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if app_id == 0 and version == 0:
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        if tables == 0:
+            return 0
+    if app_id != APPLICATION_ID:
+        raise StoreError(f"{name} is a SQLite database but not an opd_sim store")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{name} has store schema version {version}, newer than this opd-sim understands "
+            f"({SCHEMA_VERSION}); upgrade opd-sim"
+        )
+    if version < 1:
+        raise StoreError(f"{name} is an opd_sim store with an invalid schema version {version}")
+    return version

@@ -1,0 +1,167 @@
+"""Bad input is refused with its exit code and one line on stderr, and the store is untouched."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from desk_helpers import Result, snapshot
+
+from opd_sim.store import APPLICATION_ID, Desk
+
+DAY = "2026-11-24"
+SLOT = ["--doctor", "1", "--start", f"{DAY}T09:00", "--end", f"{DAY}T09:20", "--capacity", "2"]
+
+
+def slot_with(**changes: str) -> list[str]:
+    """``slot add`` arguments with some options replaced."""
+    args = list(SLOT)
+    for name, value in changes.items():
+        args[args.index(f"--{name}") + 1] = value
+    return ["slot", "add", *args]
+
+
+BOOK = ["token", "book", "--slot", "1", "--source", "PAID", "--patient", "Asha"]
+
+# (argv, exit code, fragment of the one-line message, through a real subprocess too)
+BAD_INPUTS = [
+    (["doctor", "add", "--name", "  "], 2, "--name: must not be empty", True),
+    (["doctor", "add", "--name", "X", "--id", "1"], 2, "doctor id 1 is already in use", False),
+    (["doctor", "add", "--name", "X", "--id", "one"], 2, "not a whole-number id: 'one'", False),
+    (["doctor", "add", "--name", "X", "--id", "0"], 2, "--id: must be 1 or more", False),
+    (["doctor", "add"], 2, "the following arguments are required: --name", False),
+    (["doctor", "remove"], 2, "argument ACTION: invalid choice: 'remove'", False),
+    (slot_with(doctor="9"), 2, "unknown doctor id 9", True),
+    (slot_with(start="2026-13-01T09:00"), 2, "--start: '2026-13-01T09:00' is not an ISO", True),
+    (slot_with(start="nine o'clock"), 2, '--start: "nine o\'clock" is not an ISO', False),
+    (slot_with(end="2026-11-24 25:00"), 2, "--end: '2026-11-24 25:00' is not an ISO", False),
+    (slot_with(start=f"{DAY}T09:00+05:30"), 2, "--start: give the local time without", False),
+    (slot_with(end=f"{DAY}T08:00"), 2, "--end: 2026-11-24T08:00:00 is not after --start", True),
+    (slot_with(end=f"{DAY}T09:00"), 2, "is not after --start 2026-11-24T09:00:00", False),
+    (slot_with(capacity="0"), 2, "--capacity: must be a whole number of at least 1, not '0'", True),
+    (slot_with(capacity="-3"), 2, "--capacity: must be a whole number of at least 1", False),
+    (slot_with(capacity="2.5"), 2, "--capacity: must be a whole number of at least 1", False),
+    (slot_with(capacity="two"), 2, "--capacity: must be a whole number of at least 1", False),
+    (slot_with(doctor=str(2**64)), 2, "id out of range", False),
+    (["slot", "list", "--doctor", "9"], 2, "unknown doctor id 9", False),
+    ([*BOOK[:3], "99", *BOOK[4:]], 2, "unknown slot id 99", True),
+    ([*BOOK[:5], "VIP", *BOOK[6:]], 2, "unknown source 'VIP' (expected one of EMERGENCY", True),
+    ([*BOOK[:7], ""], 2, "--patient: must not be empty", False),
+    ([*BOOK[:3], "first", *BOOK[4:]], 2, "argument --slot: not a whole-number id", False),
+    (["token", "cancel", "99"], 2, "unknown token id 99", True),
+    (["token", "cancel", "3"], 3, "cannot cancel token 3: it is CANCELLED", True),
+    (["token", "no-show", "3"], 3, "cannot no-show token 3: it is CANCELLED", True),
+    (["token", "no-show", "2"], 3, "cannot no-show token 2: it is WAITLISTED", False),
+    (["token", "list", "--slot", "99"], 2, "unknown slot id 99", False),
+    (["token", "refund", "1"], 2, "invalid choice: 'refund'", False),
+]
+
+
+@pytest.fixture
+def store(db: Path) -> Path:
+    """A store with doctor 1, slot 1 of one seat, token 1 seated, 2 waitlisted, 3 cancelled."""
+    with Desk(db) as desk:
+        desk.add_doctor("Dr Rao")
+        desk.add_slot(1, f"{DAY}T09:00", f"{DAY}T09:20", 1)
+        desk.book(1, "PAID", "Asha")
+        desk.book(1, "WALKIN", "Bala")
+        desk.book(1, "ONLINE", "Chitra")
+        desk.cancel(3)
+    return db
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message", "real"),
+    [pytest.param(*case, id=" ".join(case[0])[:60]) for case in BAD_INPUTS],
+)
+def test_bad_input_refused_and_store_unchanged(
+    store: Path,
+    cli: Callable[..., Result],
+    opd: Callable[..., Result],
+    argv: list[str],
+    code: int,
+    message: str,
+    real: bool,
+) -> None:
+    """Each bad input gives its exit code and one line naming the problem; the store file keeps
+    every byte and row (checked in-process, and through the real console script for a sample)."""
+    before = snapshot(store)
+    for run in (cli, opd) if real else (cli,):
+        result = run(*argv)
+        assert (result.code, result.out) == (code, "")
+        assert result.err.count("\n") == 1 and result.err.startswith("opd-sim: error: ")
+        assert message in result.err
+        assert "Traceback" not in result.err
+        assert snapshot(store) == before
+
+
+def _text_file(path: Path) -> None:
+    path.write_text("patients.csv, not a store\n")
+
+
+def _foreign_sqlite(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE inventory (item TEXT)")
+    conn.commit()
+    conn.close()
+
+
+def _newer_store(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 99")
+    conn.execute("CREATE TABLE future (x)")
+    conn.commit()
+    conn.close()
+
+
+def _corrupt(path: Path) -> None:
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_text_file, "is not an opd_sim store (not a SQLite database)"),
+        (_foreign_sqlite, "is a SQLite database but not an opd_sim store"),
+        (_newer_store, "has store schema version 99, newer than this opd-sim understands (1)"),
+        (_corrupt, "is not an opd_sim store"),
+    ],
+)
+def test_foreign_or_newer_file_is_refused_untouched(
+    db: Path, opd: Callable[..., Result], make: Callable[[Path], None], message: str
+) -> None:
+    """A file that is not an opd_sim store of a known version is refused (exit 2), byte for byte
+    unchanged and with no journal or WAL file created beside it."""
+    make(db)
+    before = db.read_bytes()
+    result = opd("doctor", "add", "--name", "Dr Rao")
+    assert result.code == 2 and result.out == ""
+    assert result.err.count("\n") == 1 and message in result.err
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def test_missing_directory_is_refused_and_nothing_created(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A --db in a directory that does not exist is refused with exit 2; no directory appears."""
+    result = cli("doctor", "list", store=tmp_path / "nowhere" / "opd.db")
+    assert result.code == 2
+    assert result.err.strip().endswith(f"directory {tmp_path / 'nowhere'} does not exist")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_directory_as_store_is_refused(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """A --db naming a directory is refused with exit 2."""
+    result = cli("doctor", "list", store=tmp_path)
+    assert result.code == 2 and "is a directory" in result.err
+
+
+def test_bad_input_creates_no_store(db: Path, cli: Callable[..., Result]) -> None:
+    """Input checked before the store is opened: a typo on a first command creates no file."""
+    assert cli(*slot_with(capacity="0")).code == 2
+    assert cli("token", "book", "--slot", "1", "--source", "VIP", "--patient", "A").code == 2
+    assert not db.exists()
