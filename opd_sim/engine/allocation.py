@@ -16,6 +16,7 @@ from opd_sim.engine.records import Decision, Doctor, Id, Outcome, Slot, Token
 from opd_sim.engine.vocabulary import DecisionKind, Source, TokenStatus
 from opd_sim.errors import (
     DuplicateId,
+    InvalidInput,
     InvalidSlot,
     TokenStateError,
     UnknownDoctor,
@@ -119,8 +120,13 @@ class Engine:
         patient: str = "",
         at: float = 0.0,
         token_id: Id | None = None,
+        seq: int | None = None,
     ) -> Outcome:
-        """Request a seat in a slot; the rules decide allocation, bumping or the waitlist."""
+        """Request a seat in a slot; the rules decide allocation, bumping or the waitlist.
+
+        ``seq`` is the request order; a store that holds its own counter passes it (it must be
+        later than every request the engine knows), otherwise the engine counts.
+        """
         try:
             slot = self.slots[slot_id]
         except KeyError:
@@ -131,7 +137,10 @@ class Engine:
             self._next_id["token"] = token_id + 1
         else:
             token_id = self._claim_id("token", token_id, self.tokens)
-        seq = self._next_seq
+        if seq is None:
+            seq = self._next_seq
+        elif seq < self._next_seq:
+            raise InvalidInput(f"request order {seq} is not after {self._next_seq - 1}")
         self._next_seq = seq + 1
         token = Token(token_id, source, patient, seq, slot_id, slot_id, at, _WAITLISTED)
         self.tokens[token_id] = token
@@ -246,9 +255,9 @@ class Engine:
         for token in self.tokens.values():
             seated = token.status in (_ALLOCATED, TokenStatus.COMPLETED)
             expected = "seated" if seated else "waitlist" if token.status is _WAITLISTED else None
-            place = where.get(token.id, "").split(" ")[0] or None
-            if place != expected:
-                yield f"token {token.id} is {token.status} but found in {place}"
+            found = where.get(token.id, "").split(" ")[0] or None
+            if found != expected:
+                yield f"token {token.id} is {token.status} but found in {found}"
 
     # ---------------------------------------------------------------- helpers
 

@@ -133,10 +133,10 @@ class Desk:
                 "SELECT coalesce(max(id), 0) + 1, coalesce(max(seq), 0) + 1 FROM token"
             ).fetchone()
             # request order is global across the store, not just this doctor's day: the store
-            # holds the counter, the engine (which sees one day) is told where it stands
-            engine._next_seq = seq
-            outcome = engine.book(slot_id, source, patient, at=self.clock(), token_id=token_id)
-            assert outcome.token.seq == seq, "engine did not take the store's request order"
+            # holds the counter and tells the engine (which sees one day) where it stands
+            outcome = engine.book(
+                slot_id, source, patient, at=self.clock(), token_id=token_id, seq=seq
+            )
             return self._save(conn, engine, before, outcome, new=True)
 
     def cancel(self, token_id: int) -> Record:
