@@ -19,7 +19,7 @@ from opd_sim.engine import Decision, DecisionKind, Engine, Source, Token, TokenS
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.demand import Requests, draw_requests
-from opd_sim.simulation.patients import Patient, draw_attributes, no_show_rule
+from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
 from opd_sim.simulation.shield import ConsultShield
 from opd_sim.simulation.streams import make_streams
 
@@ -63,6 +63,9 @@ class Opd:
         self.calendar = SlotCalendar.build(scenario, self.engine)
         self.streams = make_streams(sequence)
         self.requests: Requests = draw_requests(scenario, self.calendar, self.streams)
+        self._followup_draws = FollowUpDraws(scenario, self.streams)
+        self._windows = [self.calendar.windows(d) + self.calendar.windows(d + 1)
+                         for d in range(self.calendar.days)]  # fmt: skip
         self.patients: list[Patient | None] = [None]  # indexed by token id
         self.desks = [DoctorDesk(i, d) for i, d in enumerate(self.calendar.doctor_ids)]
         self.expired_at_day_end = 0
@@ -175,13 +178,9 @@ class Opd:
         index = min(int(patient.return_slot_fraction * calendar.slots_per_day),
                     calendar.slots_per_day - 1)  # fmt: skip
         doctor = patient.doctor
-        lead = np.array([float(patient.return_after_days)])
-        drawn = draw_attributes(self.scenario, self.streams, Source.FOLLOWUP,
-                                np.array([doctor]), lead)  # fmt: skip
+        lead = float(patient.return_after_days)
         self._book(calendar.slot_id(doctor, day, index), Source.FOLLOWUP, self.env.now, doctor,
-                   float(lead[0]), float(drawn.consult[0]), float(drawn.punctuality[0]),
-                   bool(drawn.no_show[0]), float(drawn.cancel_before[0]),
-                   int(drawn.return_after[0]), float(drawn.return_slot_fraction[0]))  # fmt: skip
+                   lead, *self._followup_draws.take(doctor, lead))
 
     def _react(self, decisions: list[Decision]) -> None:
         """Follow tokens the engine moved: present patients may now be callable; an absent
@@ -310,7 +309,7 @@ class Opd:
         start = patient.consult_start
         day = self.calendar.slot_day[patient.token.slot_id]
         inside = 0.0
-        for open_, close in self.calendar.windows(day) + self.calendar.windows(day + 1):
+        for open_, close in self._windows[day]:
             inside += max(0.0, min(now, close) - max(start, open_))
         desk.busy_minutes += now - start
         desk.busy_in_session_minutes += inside

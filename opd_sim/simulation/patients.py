@@ -16,7 +16,7 @@ from opd_sim.engine import Source, Token
 from opd_sim.scenario import Scenario
 from opd_sim.scenario.model import Cancellation, NoShow
 
-__all__ = ["Attributes", "Patient", "draw_attributes", "no_show_rule"]
+__all__ = ["Attributes", "FollowUpDraws", "Patient", "draw_attributes", "no_show_rule"]
 
 _NAN = math.nan
 _DEFAULT_NO_SHOW = NoShow()
@@ -56,6 +56,7 @@ class Attributes:
 
     consult: np.ndarray
     punctuality: np.ndarray
+    stays_away: np.ndarray  # uniform draws behind no_show
     no_show: np.ndarray
     cancel_before: np.ndarray
     return_after: np.ndarray
@@ -128,8 +129,43 @@ def draw_attributes(
     return Attributes(
         consult=consult,
         punctuality=punctuality,
+        stays_away=stays_away,
         no_show=no_show,
         cancel_before=cancel_before,
         return_after=np.where(returns, after, 0).astype(np.int64),
         return_slot_fraction=fraction,
     )
+
+
+class FollowUpDraws:
+    """Attributes of FOLLOWUP patients, drawn ``block`` patients at a time as they are needed.
+
+    A follow-up's doctor is known only when it is booked, so each block carries a consultation
+    time for every doctor (like walk-ins); the no-show chance, which depends on the lead time,
+    is applied to the block's uniform draw when the patient is taken.
+    """
+
+    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator],
+                 block: int = 256) -> None:  # fmt: skip
+        self._scenario = scenario
+        self._streams = streams
+        self._block = block
+        self._rule = no_show_rule(scenario, Source.FOLLOWUP)
+        self._drawn: Attributes | None = None
+        self._next = block
+
+    def take(self, doctor: int, lead_days: float) -> tuple[float, float, bool, float, int, float]:
+        """(consult, punctuality, no_show, cancel_before, return_after, return_fraction)."""
+        if self._next >= self._block:
+            zeros = np.zeros(self._block)
+            self._drawn = draw_attributes(self._scenario, self._streams, Source.FOLLOWUP,
+                                          None, zeros)  # fmt: skip
+            self._next = 0
+        drawn, k = self._drawn, self._next
+        assert drawn is not None
+        self._next += 1
+        rule = self._rule
+        chance = min(rule.probability + rule.per_lead_day * lead_days, rule.max)
+        return (float(drawn.consult[k, doctor]), float(drawn.punctuality[k]),
+                bool(drawn.stays_away[k] < chance), float(drawn.cancel_before[k]),
+                int(drawn.return_after[k]), float(drawn.return_slot_fraction[k]))  # fmt: skip
