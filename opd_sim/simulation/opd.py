@@ -60,10 +60,13 @@ class Opd:
         inner = make_policy(scenario.policy.name, dict(scenario.policy.params))
         self.engine = Engine(policy=ConsultShield(inner, self.in_consult))
         self.policy_description = str(inner)
+        self._policy = inner  # asked directly where no token can be in consultation
         self.calendar = SlotCalendar.build(scenario, self.engine)
         self.streams = make_streams(sequence)
         self.requests: Requests = draw_requests(scenario, self.calendar, self.streams)
         self._followup_draws = FollowUpDraws(scenario, self.streams)
+        self._first_slots = [[self.calendar.slot_id(doctor, day, 0) for doctor in range(len(
+            self.calendar.doctor_ids))] for day in range(self.calendar.days)]  # fmt: skip
         self._windows = [self.calendar.windows(d) + self.calendar.windows(d + 1)
                          for d in range(self.calendar.days)]  # fmt: skip
         self.patients: list[Patient | None] = [None]  # indexed by token id
@@ -153,17 +156,17 @@ class Opd:
         order), where the engine waitlists it.
         """
         calendar, slots = self.calendar, self.engine.slots
-        policy, probe = self.engine.policy, self._walkin_probe
+        seats, may_seat, probe = self._policy.seats, self._policy.may_seat, self._walkin_probe
         per_day = calendar.slots_per_day
         first = min(calendar.slot_index_at(now - day * MINUTES_PER_DAY), per_day - 1)
-        ids = [calendar.slot_id(d, day, 0) for d in range(len(self.desks))]
+        ids = self._first_slots[day]
         for index in range(first, per_day):
             best_taken, best_id = -1, 0
             for base in ids:
                 slot = slots[base + index]
                 taken = len(slot.seated)
-                if (taken < policy.seats(slot) and (best_taken < 0 or taken < best_taken)
-                        and policy.may_seat(slot, probe)):  # fmt: skip
+                if ((best_taken < 0 or taken < best_taken) and taken < seats(slot)
+                        and may_seat(slot, probe)):  # fmt: skip
                     best_taken, best_id = taken, slot.id
             if best_taken >= 0:
                 return best_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -162,3 +163,15 @@ def test_simulate_day_prints_a_readable_summary(capsys):
     out = capsys.readouterr().out
     for text in ("doctors", "slots created", "tokens booked", "waitlisted remaining", "WALKIN"):
         assert text in out
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    """Replications get a progress bar on a terminal (after a delay), never in a pipe or file."""
+    from opd_sim.cli import simulate
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert simulate._progress(10) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert simulate._progress(1) is None
+    bar = simulate._progress(3)
+    assert list(bar(range(3))) == [0, 1, 2]
