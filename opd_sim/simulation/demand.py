@@ -7,6 +7,7 @@ their own streams before the clock starts; FOLLOWUP requests arise later from co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from opd_sim.scenario.model import AdvanceBookings
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.patients import Attributes, draw_attributes
 
-__all__ = ["Cohort", "Requests", "draw_requests"]
+__all__ = ["Cohort", "Requests", "cohort_rows", "draw_requests"]
 
 
 @dataclass(slots=True)
@@ -33,6 +34,19 @@ class Cohort:
     slot_index: np.ndarray
     lead_days: np.ndarray
     attributes: Attributes
+
+
+def cohort_rows(cohort: Cohort) -> list[tuple[Any, ...]]:
+    """Each request of a cohort as a tuple of plain Python values: (requested_at, day, doctor,
+    slot_index, lead_days, consult, punctuality, no_show, cancel_before, return_after,
+    return_slot_fraction); ``consult`` is a list (one per doctor) when the doctor is not known."""
+    a = cohort.attributes
+    columns = [cohort.requested_at.astype(float), cohort.day.astype(int),
+               cohort.doctor.astype(int), cohort.slot_index.astype(int),
+               cohort.lead_days.astype(float), a.consult.astype(float),
+               a.punctuality.astype(float), a.no_show.astype(bool), a.cancel_before.astype(float),
+               a.return_after.astype(int), a.return_slot_fraction.astype(float)]  # fmt: skip
+    return list(zip(*(column.tolist() for column in columns), strict=True))
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ import simpy
 from opd_sim.engine import Decision, DecisionKind, Engine, Source, Token, TokenStatus, make_policy
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
-from opd_sim.simulation.demand import Requests, draw_requests
+from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
 from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
 from opd_sim.simulation.shield import ConsultShield
 from opd_sim.simulation.streams import make_streams
@@ -73,6 +73,7 @@ class Opd:
         self.desks = [DoctorDesk(i, d) for i, d in enumerate(self.calendar.doctor_ids)]
         self.expired_at_day_end = 0
         self._next_request = 0
+        self._rows: dict[int, list[tuple[Any, ...]]] = {}
         self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
         self._order = scenario.service_order
         # a walk-in that does not exist yet, to ask the policy whether it may take a free seat
@@ -111,29 +112,26 @@ class Opd:
 
     # ---------------------------------------------------------------- bookings
 
-    def _request(self, cohort: Any, k: int) -> None:
+    def _request(self, cohort: Cohort, k: int) -> None:
+        rows = self._rows.get(id(cohort))
+        if rows is None:  # plain Python values: far cheaper to read one by one than numpy's
+            rows = self._rows[id(cohort)] = cohort_rows(cohort)
+        at, day, doctor, slot_index, lead, consult, punctuality, no_show, cancel_before, \
+            return_after, fraction = rows[k]
         source = cohort.source
-        at = float(cohort.requested_at[k])
-        day = int(cohort.day[k])
-        attributes = cohort.attributes
+        calendar = self.calendar
         if source is Source.WALKIN:
             slot_id = self._walkin_slot(day, at)
-            doctor = self.calendar.slot_doctor[slot_id]
-            consult = attributes.consult[k, doctor]
+            doctor = calendar.slot_doctor[slot_id]
+            consult = consult[doctor]  # one consultation time was drawn for every doctor
         elif source is Source.EMERGENCY:
-            doctor = int(cohort.doctor[k])
-            index = min(self.calendar.slot_index_at(at - day * MINUTES_PER_DAY),
-                        self.calendar.slots_per_day - 1)  # fmt: skip
-            slot_id = self.calendar.slot_id(doctor, day, index)
-            consult = attributes.consult[k]
+            index = min(calendar.slot_index_at(at - day * MINUTES_PER_DAY),
+                        calendar.slots_per_day - 1)  # fmt: skip
+            slot_id = calendar.slot_id(doctor, day, index)
         else:
-            doctor = int(cohort.doctor[k])
-            slot_id = self.calendar.slot_id(doctor, day, int(cohort.slot_index[k]))
-            consult = attributes.consult[k]
-        self._book(slot_id, source, at, doctor, float(cohort.lead_days[k]), float(consult),
-                   float(attributes.punctuality[k]), bool(attributes.no_show[k]),
-                   float(attributes.cancel_before[k]), int(attributes.return_after[k]),
-                   float(attributes.return_slot_fraction[k]))  # fmt: skip
+            slot_id = calendar.slot_id(doctor, day, slot_index)
+        self._book(slot_id, source, at, doctor, lead, consult, punctuality, no_show,
+                   cancel_before, return_after, fraction)
 
     def _book(self, slot_id: int, source: Source, at: float, doctor: int, lead_days: float,
               consult: float, punctuality: float, no_show: bool, cancel_before: float,
