@@ -106,7 +106,7 @@ def draw_requests(scenario: Scenario, calendar: SlotCalendar,
     """Draw every exogenous request and its patient, in a fixed stream order."""
     demand = scenario.demand
     doctors = len(calendar.doctor_ids)
-    raw = []
+    raw: list[tuple[Any, ...]] = []
     for source, bookings, name in ((Source.ONLINE, demand.online, "online_arrivals"),
                                    (Source.PAID, demand.paid, "paid_arrivals")):  # fmt: skip
         raw.append((source, *_advance(scenario, calendar, bookings, streams[name])))

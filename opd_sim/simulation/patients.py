@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -87,10 +88,12 @@ def draw_attributes(
     """
     n = len(lead_days)
     consult_rng = streams["consult"]
+    by_source: list[dict[str, Any]] = [dict(d.consult_minutes_by_source) for d in scenario.doctors]
     by_doctor = [
-        doctor.consult_minutes_by_source.get(source.name, doctor.consult_minutes)
-        for doctor in scenario.doctors
+        overrides.get(source.name, doctor.consult_minutes)
+        for overrides, doctor in zip(by_source, scenario.doctors, strict=True)
     ]
+    consult: np.ndarray
     if doctors is None:
         consult = np.empty((n, len(by_doctor)))
         for j, dist in enumerate(by_doctor):

@@ -144,7 +144,7 @@ def manifest(result: RunResult, scenario_path: str | Path | None = None) -> dict
     digest = None
     if scenario_path is not None:
         digest = hashlib.sha256(Path(scenario_path).read_bytes()).hexdigest()
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in VERSIONED_PACKAGES:
         try:
             versions[name] = metadata.version(name)
