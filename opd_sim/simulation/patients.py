@@ -88,7 +88,7 @@ def draw_attributes(
     """
     n = len(lead_days)
     consult_rng = streams["consult"]
-    by_source: list[dict[str, Any]] = [dict(d.consult_minutes_by_source) for d in scenario.doctors]
+    by_source: list[Any] = [d.consult_minutes_by_source for d in scenario.doctors]
     by_doctor = [
         overrides.get(source.name, doctor.consult_minutes)
         for overrides, doctor in zip(by_source, scenario.doctors, strict=True)
