@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,6 @@ class RunResult:
     summary: dict[str, Any]
     elapsed_seconds: float = 0.0
     decision_count: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Replication = tuple[Opd, pd.DataFrame, pd.DataFrame, dict[str, Any]]

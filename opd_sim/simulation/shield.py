@@ -18,6 +18,7 @@ class ConsultShield(Policy):
     def __init__(self, inner: Policy, in_consult: set[int]) -> None:
         object.__setattr__(self, "inner", inner)
         object.__setattr__(self, "in_consult", in_consult)
+        object.__setattr__(self, "name", inner.name)  # the engine reports the real policy
 
     inner: Policy
     in_consult: set[int]
