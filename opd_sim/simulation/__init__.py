@@ -20,9 +20,11 @@ from opd_sim.simulation.frames import (
 )
 from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.runs import (
+    RunFiles,
     RunResult,
     manifest,
     multiple_replications,
+    read_run,
     single_run,
     summary_json,
     write_run,
@@ -38,6 +40,7 @@ __all__ = [
     "STATUS_CATEGORIES",
     "STREAM_NAMES",
     "Opd",
+    "RunFiles",
     "RunResult",
     "aggregate",
     "decisions_frame",
@@ -46,6 +49,7 @@ __all__ = [
     "mean_ci",
     "multiple_replications",
     "patients_frame",
+    "read_run",
     "replication_seeds",
     "single_run",
     "summarize",

@@ -29,9 +29,11 @@ from opd_sim.simulation.streams import replication_seeds
 from opd_sim.simulation.summary import aggregate, summarize
 
 __all__ = [
+    "RunFiles",
     "RunResult",
     "manifest",
     "multiple_replications",
+    "read_run",
     "single_run",
     "summary_json",
     "write_run",
@@ -194,3 +196,39 @@ def write_run(result: RunResult, out_dir: str | Path, manifest_data: dict[str, A
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+@dataclass(slots=True)
+class RunFiles:
+    """A run read back from its directory."""
+
+    decisions: pd.DataFrame
+    patients: pd.DataFrame
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+
+
+def read_run(directory: str | Path) -> RunFiles:
+    """Read the four files ``write_run`` wrote, with the frames' dtypes exactly as simulated.
+
+    Parquet keeps categoricals, but not the categories of an empty column (a run without a
+    single token); they are restored here from the fixed lists and the summary's doctors.
+    """
+    from opd_sim.simulation.frames import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS_CATEGORIES
+
+    folder = Path(directory)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    doctors = list(summary["by_doctor"])
+    categories = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES,
+                  "status": STATUS_CATEGORIES, "doctor_id": doctors}  # fmt: skip
+    frames = []
+    for name in ("decisions", "patients"):
+        frame = pd.read_parquet(folder / f"{name}.parquet")
+        for column, values in categories.items():
+            if column in frame.columns:
+                frame[column] = pd.Categorical(frame[column].astype(object), categories=values)
+        frames.append(frame)
+    return RunFiles(
+        decisions=frames[0], patients=frames[1], summary=summary,
+        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+    )  # fmt: skip

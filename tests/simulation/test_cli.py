@@ -175,3 +175,24 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     assert simulate._progress(1) is None
     bar = simulate._progress(3)
     assert list(bar(range(3))) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("text", [None, "name: quiet\ndoctors: [{id: a}, {id: b}]\n"])
+def test_read_run_gives_back_the_simulated_frames(tmp_path, capsys, text):
+    """read_run returns frames equal to the simulated ones, empty runs' categories included."""
+    from pandas.testing import assert_frame_equal
+
+    from opd_sim.scenario import load_scenario
+    from opd_sim.simulation import multiple_replications, read_run
+
+    path = ORIGINAL
+    if text is not None:
+        path = str(tmp_path / "quiet.yaml")
+        (tmp_path / "quiet.yaml").write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", path, "--replications", "2", "--out", str(out), "--seed", "6"]) == 0
+    files = read_run(out)
+    here = multiple_replications(load_scenario(path), 2, seed=6)
+    assert_frame_equal(files.decisions, here.decisions)
+    assert_frame_equal(files.patients, here.patients)
+    assert files.manifest["seed"] == 6 and files.summary["replications"] == 2

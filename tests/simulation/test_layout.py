@@ -43,9 +43,10 @@ def test_public_surface_is_pinned():
     """opd_sim.simulation exports exactly these names."""
     assert sorted(opd_sim.simulation.__all__) == sorted([
         "DECISION_COLUMNS", "KIND_CATEGORIES", "PATIENT_COLUMNS", "SOURCE_CATEGORIES",
-        "STATUS_CATEGORIES", "STREAM_NAMES", "Opd", "RunResult", "aggregate", "decisions_frame",
-        "make_streams", "manifest", "mean_ci", "multiple_replications", "patients_frame",
-        "replication_seeds", "single_run", "summarize", "summary_json", "write_run",
+        "STATUS_CATEGORIES", "STREAM_NAMES", "Opd", "RunFiles", "RunResult", "aggregate",
+        "decisions_frame", "make_streams", "manifest", "mean_ci", "multiple_replications",
+        "patients_frame", "read_run", "replication_seeds", "single_run", "summarize",
+        "summary_json", "write_run",
     ])  # fmt: skip
     for name in opd_sim.simulation.__all__:
         assert getattr(opd_sim.simulation, name) is not None
