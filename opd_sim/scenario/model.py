@@ -138,6 +138,8 @@ class NoShow(_Model):
     probability: Probability = 0.0
     per_lead_day: float = Field(default=0.0, ge=0)
     max: Probability = 1.0
+    # the simulator declares the no-show this many minutes after the slot starts
+    declare_after_minutes: float = Field(default=10.0, ge=0)
 
 
 class PolicyChoice(_Model):

@@ -1,0 +1,182 @@
+"""``opd-sim run`` and ``opd-sim simulate-day``: simulate scenarios and report what happened.
+
+numpy, pandas and SimPy are imported inside the handlers, never here, so that commands of other
+modules (the booking desk) start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from opd_sim.cli.app import print_json, print_table
+from opd_sim.errors import InvalidInput
+
+__all__ = ["add_commands"]
+
+#: Show a progress bar over replications only once the run has lasted this long (seconds).
+PROGRESS_DELAY_SECONDS = 2.0
+
+
+def _with_overrides(scenario: Any, seed: int | None, policy: str | None) -> Any:
+    """The scenario with ``--seed`` / ``--policy`` applied; a bad policy is exit 2 here."""
+    from opd_sim.engine import make_policy
+    from opd_sim.scenario.model import PolicyChoice
+
+    update: dict[str, Any] = {}
+    if seed is not None:
+        update["seed"] = seed
+    if policy is not None and policy != scenario.policy.name:
+        update["policy"] = PolicyChoice(name=policy)  # the scenario's params belong to its policy
+    if update:
+        scenario = scenario.model_copy(update=update)
+    make_policy(scenario.policy.name, dict(scenario.policy.params))  # UnknownPolicy: exit 2
+    return scenario
+
+
+def _progress(replications: int) -> Any:
+    if replications < 2 or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    def bar(indices: Any) -> Any:
+        return tqdm(indices, total=replications, desc="replications", unit="rep",
+                    file=sys.stderr, delay=PROGRESS_DELAY_SECONDS, leave=False)  # fmt: skip
+
+    return bar
+
+
+def _default_out(name: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "scenario"
+    return Path("results") / safe
+
+
+def _run(args: argparse.Namespace) -> int:
+    from opd_sim.scenario import load_scenario
+
+    if args.replications < 1:
+        raise InvalidInput("run: --replications must be 1 or more")
+    if args.seed is not None and args.seed < 0:
+        raise InvalidInput("run: --seed must be 0 or more")
+    scenario = _with_overrides(load_scenario(args.scenario), args.seed, args.policy)
+    out = Path(args.out) if args.out else _default_out(scenario.name)
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"run: --out {out} exists and is not a directory")
+
+    from opd_sim.simulation import manifest, multiple_replications, write_run
+
+    result = multiple_replications(scenario, args.replications,
+                                   progress=_progress(args.replications))  # fmt: skip
+    write_run(result, out, manifest(result, args.scenario))
+    if args.json:
+        print_json(_json_ready(result.summary))
+    else:
+        _print_summary(result.summary)
+        sys.stdout.write(f"\nwrote {out}/ (decisions.parquet, patients.parquet, summary.json, "
+                         "manifest.json)\n")  # fmt: skip
+    return 0
+
+
+def _simulate_day(args: argparse.Namespace) -> int:
+    if args.seed is not None and args.seed < 0:
+        raise InvalidInput("simulate-day: --seed must be 0 or more")
+    from opd_sim.simulation import single_run
+    from opd_sim.simulation.builtin import original_opd_day
+
+    scenario = _with_overrides(original_opd_day(), args.seed, None)
+    result = single_run(scenario)
+    if args.json:
+        print_json(_json_ready(result.summary))
+    else:
+        _print_summary(result.summary)
+    return 0
+
+
+def _json_ready(summary: dict[str, Any]) -> Any:
+    import json
+
+    from opd_sim.simulation import summary_json
+
+    return json.loads(summary_json(summary))
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.{digits}f}"
+    return str(int(value)) if isinstance(value, float) else str(value)
+
+
+def _with_ci(summary: dict[str, Any], path: tuple[str, ...], digits: int = 1) -> str:
+    """A number, and its 95 % interval when the summary has one (several replications)."""
+    value: Any = summary
+    ci: Any = summary.get("ci95")
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+        ci = ci.get(key) if isinstance(ci, dict) else None
+    text = _fmt(value, digits)
+    if isinstance(ci, list):
+        text += f" [{_fmt(ci[0], digits)}, {_fmt(ci[1], digits)}]"
+    return text
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    """The summary for people: the original day summary, then waits and doctors."""
+    out = sys.stdout
+    reps = summary.get("replications", 1)
+    out.write(f"scenario {summary['scenario']}  policy {summary['policy']}  "
+              f"seed {summary['seed']}  replications {reps}  days {summary['days']}\n")  # fmt: skip
+    if reps > 1:
+        out.write("(means over replications; [95% confidence interval])\n")
+    out.write("\n")
+    counts = ["doctors", "slots_created", "tokens_booked", "emergencies", "cancellations",
+              "no_shows", "completed", "waitlisted_remaining", "expired", "bumped",
+              "reallocated", "promoted", "overbooked_slots"]  # fmt: skip
+    width = max(map(len, counts))
+    for key in counts:
+        out.write(f"{key.replace('_', ' '):<{width}}  {_with_ci(summary, (key,))}\n")
+    out.write("\nwaits, minutes (arrival to consultation start)\n")
+    rows = []
+    for name, path in [("all", ("waits", "overall"))] + [
+        (source, ("waits", "by_source", source)) for source in summary["waits"]["by_source"]
+    ]:
+        rows.append({"patients": name, "seen": _with_ci(summary, (*path, "n"), 0),
+                     "mean": _with_ci(summary, (*path, "mean")),
+                     "p50": _with_ci(summary, (*path, "p50")),
+                     "p90": _with_ci(summary, (*path, "p90"))})  # fmt: skip
+    print_table(rows, ["patients", "seen", "mean", "p50", "p90"])
+    out.write("\ndoctors\n")
+    rows = []
+    for doctor in summary["by_doctor"]:
+        path = ("by_doctor", doctor)
+        rows.append({"doctor": doctor, "seen": _with_ci(summary, (*path, "patients_seen"), 0),
+                     "utilisation": _with_ci(summary, (*path, "utilisation"), 2),
+                     "overtime_min": _with_ci(summary, (*path, "overtime_minutes"))})  # fmt: skip
+    print_table(rows, ["doctor", "seen", "utilisation", "overtime_min"])
+
+
+def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
+    """Register ``run`` and ``simulate-day``."""
+    run = commands.add_parser(
+        "run", parents=[parent], help="simulate a scenario file and write its frames",
+        description="Simulate SCENARIO and write decisions.parquet, patients.parquet, "
+        "summary.json and manifest.json to --out (default results/<scenario name>).",
+    )  # fmt: skip
+    run.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
+    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--replications", type=int, default=1, metavar="R",
+                     help="independent replications (default 1)")  # fmt: skip
+    run.add_argument("--policy", metavar="NAME", help="override the scenario's policy")
+    run.add_argument("--out", metavar="DIR", help="output directory")
+    run.set_defaults(handler=_run)
+    day = commands.add_parser(
+        "simulate-day", parents=[parent], help="simulate the original one OPD day",
+        description="The original 'simulate one OPD day': 3 doctors, slots across a full OPD "
+        "window, random bookings, emergency insertions and cancellations.",
+    )  # fmt: skip
+    day.add_argument("--seed", type=int, help="override the scenario's seed")
+    day.set_defaults(handler=_simulate_day)

@@ -1,0 +1,108 @@
+"""The decision and patient frames, built once from a run's records, with fixed dtypes.
+
+Categoricals carry fixed category lists (every source, kind and status, used or not), so frames
+of different runs concatenate and compare without dtype surprises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from opd_sim.engine import DecisionKind, Source, TokenStatus
+from opd_sim.simulation.opd import Opd
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "KIND_CATEGORIES",
+    "PATIENT_COLUMNS",
+    "SOURCE_CATEGORIES",
+    "STATUS_CATEGORIES",
+    "decisions_frame",
+    "patients_frame",
+]
+
+SOURCE_CATEGORIES = [source.name for source in Source]  # in priority order
+KIND_CATEGORIES = [kind.value for kind in DecisionKind]
+STATUS_CATEGORIES = [status.value for status in TokenStatus]
+_KIND_CODE = {kind: i for i, kind in enumerate(DecisionKind)}
+_STATUS_CODE = {status: i for i, status in enumerate(TokenStatus)}
+
+DECISION_COLUMNS = [
+    "replication", "day", "time_minutes", "kind", "token_id", "source", "doctor_id", "slot_id",
+    "related_token_id", "reason", "slot_allocated", "slot_capacity",
+]  # fmt: skip
+PATIENT_COLUMNS = [
+    "replication", "token_id", "source", "doctor_id", "day", "slot_id", "requested_slot_id",
+    "requested_at", "slot_start", "arrived_at", "consult_start", "consult_end", "wait_minutes",
+    "status", "times_bumped",
+]  # fmt: skip
+
+
+def _category(codes: list[int] | np.ndarray, categories: list[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=categories)
+
+
+def _source(codes: list[int]) -> pd.Categorical:
+    return _category(np.asarray(codes, dtype=np.int64) - 1, SOURCE_CATEGORIES)  # value 1..5
+
+
+def decisions_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
+    """One row per engine decision, in the order they were made."""
+    log = opd.engine.log
+    doctors = list(opd.calendar.doctor_ids)
+    doctor_code = {d: i for i, d in enumerate(doctors)}
+    n = len(log)
+    if n:
+        (time, kind, token, source, doctor, slot, related, reason, allocated,
+         capacity) = map(list, zip(*log, strict=True))  # fmt: skip
+    else:
+        time = kind = token = source = doctor = slot = related = reason = allocated = capacity = []
+    slot_ids = np.asarray(slot, dtype=np.int64)
+    related_values = np.array([0 if r is None else r for r in related], dtype=np.int64)
+    related_mask = np.array([r is None for r in related], dtype=bool)
+    return pd.DataFrame({
+        "replication": np.full(n, replication, dtype=np.int64),
+        "day": np.asarray(opd.calendar.slot_day, dtype=np.int64)[slot_ids],
+        "time_minutes": np.asarray(time, dtype=np.float64),
+        "kind": _category([_KIND_CODE[k] for k in kind], KIND_CATEGORIES),
+        "token_id": np.asarray(token, dtype=np.int64),
+        "source": _source([int(s) for s in source]),
+        "doctor_id": _category([doctor_code[d] for d in doctor], doctors),
+        "slot_id": slot_ids,
+        "related_token_id": pd.arrays.IntegerArray(related_values, related_mask),
+        "reason": pd.array(reason, dtype="string"),
+        "slot_allocated": np.asarray(allocated, dtype=np.int64),
+        "slot_capacity": np.asarray(capacity, dtype=np.int64),
+    })  # fmt: skip
+
+
+def patients_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
+    """One row per token: the patient's source, doctor, slot, times and final status."""
+    patients = [p for p in opd.patients if p is not None]
+    calendar = opd.calendar
+    n = len(patients)
+    tokens = [p.token for p in patients]
+    slot_ids = np.array([t.slot_id for t in tokens], dtype=np.int64)
+    arrived = np.array([p.arrived_at for p in patients], dtype=np.float64)
+    start = np.array([p.consult_start for p in patients], dtype=np.float64)
+    nan = math.nan
+    return pd.DataFrame({
+        "replication": np.full(n, replication, dtype=np.int64),
+        "token_id": np.array([t.id for t in tokens], dtype=np.int64),
+        "source": _source([int(t.source) for t in tokens]),
+        "doctor_id": _category([p.doctor for p in patients], list(calendar.doctor_ids)),
+        "day": np.asarray(calendar.slot_day, dtype=np.int64)[slot_ids],
+        "slot_id": slot_ids,
+        "requested_slot_id": np.array([t.requested_slot_id for t in tokens], dtype=np.int64),
+        "requested_at": np.array([t.requested_at for t in tokens], dtype=np.float64),
+        "slot_start": np.asarray(calendar.slot_start, dtype=np.float64)[slot_ids],
+        "arrived_at": arrived,
+        "consult_start": start,
+        "consult_end": np.array([p.consult_end for p in patients], dtype=np.float64),
+        "wait_minutes": start - arrived if n else np.array([nan] * 0),
+        "status": _category([_STATUS_CODE[t.status] for t in tokens], STATUS_CATEGORIES),
+        "times_bumped": np.array([t.times_bumped for t in tokens], dtype=np.int64),
+    })  # fmt: skip

@@ -1,0 +1,346 @@
+"""One simulated OPD: a SimPy clock drives the allocation engine through a scenario's days.
+
+Patients are not SimPy processes: each step of a patient's day (booking, cancellation, arrival,
+no-show, end of consultation) is a callback on a scheduled timeout, and each doctor is a small
+state machine poked whenever a patient may have become ready. Records go to plain lists; frames
+are built once, after the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+import simpy
+
+from opd_sim.engine import Decision, DecisionKind, Engine, Source, Token, TokenStatus, make_policy
+from opd_sim.scenario import Scenario
+from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
+from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
+from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
+from opd_sim.simulation.shield import ConsultShield
+from opd_sim.simulation.streams import make_streams
+
+__all__ = ["DoctorDesk", "Opd"]
+
+_EPS = 1e-9
+_ALLOCATED = TokenStatus.ALLOCATED
+_WAITLISTED = TokenStatus.WAITLISTED
+_FINAL = (TokenStatus.CANCELLED, TokenStatus.NO_SHOW, TokenStatus.COMPLETED, TokenStatus.EXPIRED)
+_MOVED = (DecisionKind.PROMOTED, DecisionKind.REALLOCATED, DecisionKind.BUMPED,
+          DecisionKind.WAITLISTED)  # fmt: skip
+
+
+@dataclass(slots=True, eq=False)
+class DoctorDesk:
+    """A doctor as a single server: who is waiting, who is being seen, and the time worked."""
+
+    index: int
+    doctor_id: str
+    queue: list[Patient] = field(default_factory=list)  # present, not yet called
+    current: Patient | None = None
+    busy_minutes: float = 0.0
+    busy_in_session_minutes: float = 0.0
+    patients_seen: int = 0
+
+
+class Opd:
+    """One replication of one scenario. Build it, call :meth:`run`, then read its records.
+
+    ``sequence`` is the replication's ``numpy.random.SeedSequence``; every random number comes
+    from the streams spawned from it.
+    """
+
+    def __init__(self, scenario: Scenario, sequence: np.random.SeedSequence) -> None:
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.in_consult: set[int] = set()
+        inner = make_policy(scenario.policy.name, dict(scenario.policy.params))
+        self.engine = Engine(policy=ConsultShield(inner, self.in_consult))
+        self.policy_description = str(inner)
+        self._policy = inner  # asked directly where no token can be in consultation
+        self.calendar = SlotCalendar.build(scenario, self.engine)
+        self.streams = make_streams(sequence)
+        self.requests: Requests = draw_requests(scenario, self.calendar, self.streams)
+        self._followup_draws = FollowUpDraws(scenario, self.streams)
+        self._first_slots = [[self.calendar.slot_id(doctor, day, 0) for doctor in range(len(
+            self.calendar.doctor_ids))] for day in range(self.calendar.days)]  # fmt: skip
+        self._windows = [self.calendar.windows(d) + self.calendar.windows(d + 1)
+                         for d in range(self.calendar.days)]  # fmt: skip
+        self.patients: list[Patient | None] = [None]  # indexed by token id
+        self.desks = [DoctorDesk(i, d) for i, d in enumerate(self.calendar.doctor_ids)]
+        self.expired_at_day_end = 0
+        self._next_request = 0
+        self._rows: dict[int, list[tuple[Any, ...]]] = {}
+        self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
+        self._order = scenario.service_order
+        # a walk-in that does not exist yet, to ask the policy whether it may take a free seat
+        self._walkin_probe = Token(0, Source.WALKIN, "", 0, 0, 0, 0.0, _WAITLISTED)
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> Opd:
+        """Simulate every day to the end (until nothing is left to happen); return self."""
+        calendar = self.calendar
+        for day in range(calendar.days):
+            for open_, _close in calendar.windows(day):
+                self._at(open_, self._poke_all)
+            self._at((day + 1) * MINUTES_PER_DAY, self._end_day, day)
+        self._feed()
+        self.env.run()
+        return self
+
+    def _at(self, time: float, callback: Any, *args: Any) -> None:
+        """Call ``callback(*args, event)`` at absolute minute ``time`` (now, if it is past)."""
+        delay = time - self.env.now
+        self.env.timeout(delay if delay > 0 else 0).callbacks.append(partial(callback, *args))
+
+    def _feed(self, _event: Any = None) -> None:
+        """Make every exogenous request that is due, then wait for the next one."""
+        times, order, cohorts = self.requests.times, self.requests.order, self.requests.cohorts
+        now = self.env.now
+        i = self._next_request
+        while i < len(times) and times[i] <= now:
+            cohort_index, k = order[i]
+            self._request(cohorts[cohort_index], k)
+            i += 1
+        self._next_request = i
+        if i < len(times):
+            self._at(times[i], self._feed)
+
+    # ---------------------------------------------------------------- bookings
+
+    def _request(self, cohort: Cohort, k: int) -> None:
+        rows = self._rows.get(id(cohort))
+        if rows is None:  # plain Python values: far cheaper to read one by one than numpy's
+            rows = self._rows[id(cohort)] = cohort_rows(cohort)
+        at, day, doctor, slot_index, lead, consult, punctuality, no_show, cancel_before, \
+            return_after, fraction = rows[k]
+        source = cohort.source
+        calendar = self.calendar
+        if source is Source.WALKIN:
+            slot_id = self._walkin_slot(day, at)
+            doctor = calendar.slot_doctor[slot_id]
+            consult = consult[doctor]  # one consultation time was drawn for every doctor
+        elif source is Source.EMERGENCY:
+            index = min(calendar.slot_index_at(at - day * MINUTES_PER_DAY),
+                        calendar.slots_per_day - 1)  # fmt: skip
+            slot_id = calendar.slot_id(doctor, day, index)
+        else:
+            slot_id = calendar.slot_id(doctor, day, slot_index)
+        self._book(slot_id, source, at, doctor, lead, consult, punctuality, no_show,
+                   cancel_before, return_after, fraction)
+
+    def _book(self, slot_id: int, source: Source, at: float, doctor: int, lead_days: float,
+              consult: float, punctuality: float, no_show: bool, cancel_before: float,
+              return_after: int, return_fraction: float) -> Patient:  # fmt: skip
+        token_id = len(self.patients)
+        outcome = self.engine.book(slot_id, source, at=at, token_id=token_id)
+        patient = Patient(outcome.token, doctor, lead_days, consult, punctuality, no_show,
+                          cancel_before, return_after, return_fraction)  # fmt: skip
+        self.patients.append(patient)
+        self._react(outcome.decisions)
+        self._plan_day(patient)
+        return patient
+
+    def _walkin_slot(self, day: int, now: float) -> int:
+        """The slot a walk-in arriving at ``now`` is given.
+
+        The earliest slot of the day still running or to come that has a free seat for a walk-in,
+        at any doctor (ties: fewest seats taken, then doctor order); if every seat of the day is
+        taken, the running slot of the doctor with the shortest waitlist there (ties: doctor
+        order), where the engine waitlists it.
+        """
+        calendar, slots = self.calendar, self.engine.slots
+        seats, may_seat, probe = self._policy.seats, self._policy.may_seat, self._walkin_probe
+        per_day = calendar.slots_per_day
+        first = min(calendar.slot_index_at(now - day * MINUTES_PER_DAY), per_day - 1)
+        ids = self._first_slots[day]
+        for index in range(first, per_day):
+            best_taken, best_id = -1, 0
+            for base in ids:
+                slot = slots[base + index]
+                taken = len(slot.seated)
+                if ((best_taken < 0 or taken < best_taken) and taken < seats(slot)
+                        and may_seat(slot, probe)):  # fmt: skip
+                    best_taken, best_id = taken, slot.id
+            if best_taken >= 0:
+                return best_id
+        return min(ids, key=lambda base: (len(slots[base + first].waitlist), base)) + first
+
+    def _follow_up(self, patient: Patient) -> None:
+        """Book the FOLLOWUP a seen patient asked for, if its day is within the horizon."""
+        calendar = self.calendar
+        day = calendar.slot_day[patient.token.slot_id] + patient.return_after_days
+        if day >= calendar.days:
+            return
+        index = min(int(patient.return_slot_fraction * calendar.slots_per_day),
+                    calendar.slots_per_day - 1)  # fmt: skip
+        doctor = patient.doctor
+        lead = float(patient.return_after_days)
+        self._book(calendar.slot_id(doctor, day, index), Source.FOLLOWUP, self.env.now, doctor,
+                   lead, *self._followup_draws.take(doctor, lead))
+
+    def _react(self, decisions: list[Decision]) -> None:
+        """Follow tokens the engine moved: present patients may now be callable; an absent
+        patient promoted into a seat must still be declared a no-show."""
+        patients = self.patients
+        for decision in decisions:
+            if decision.kind not in _MOVED:
+                continue
+            patient = patients[decision.token_id]
+            if patient is None:
+                continue
+            if patient.arrived_at == patient.arrived_at:  # present (not NaN)
+                self._poke(self.desks[patient.doctor])
+            elif patient.no_show and decision.kind is DecisionKind.PROMOTED:
+                self._at(self._no_show_due(patient), self._no_show_check, patient)
+
+    # ------------------------------------------------------ a patient's day
+
+    def _plan_day(self, patient: Patient) -> None:
+        """Schedule what the patient does next: cancel, stay away, or come."""
+        token = patient.token
+        start = self.calendar.slot_start[token.slot_id]
+        if token.source is Source.EMERGENCY:
+            self._arrive(patient)
+        elif patient.cancel_before_minutes == patient.cancel_before_minutes:  # not NaN
+            self._at(start - patient.cancel_before_minutes, self._cancel, patient)
+        elif patient.no_show:
+            self._at(self._no_show_due(patient), self._no_show_check, patient)
+        elif token.source is Source.WALKIN:
+            self._arrive(patient)
+        else:
+            self._at(start + patient.punctuality_minutes, self._arrival_check, patient)
+
+    def _no_show_due(self, patient: Patient) -> float:
+        token = patient.token
+        return self.calendar.slot_start[token.slot_id] + self._grace[token.source]
+
+    def _cancel(self, patient: Patient, _event: Any = None) -> None:
+        if patient.token.status in (_ALLOCATED, _WAITLISTED):
+            self._react(self.engine.cancel(patient.token_id, at=self.env.now).decisions)
+
+    def _no_show_check(self, patient: Patient, _event: Any = None) -> None:
+        """Declare the no-show once the (current) slot has run ``declare_after_minutes``."""
+        if patient.token.status is not _ALLOCATED:
+            return  # waitlisted: declared if ever promoted; final: nothing to do
+        due = self._no_show_due(patient)
+        if due > self.env.now + _EPS:  # moved to a later slot since this was scheduled
+            self._at(due, self._no_show_check, patient)
+            return
+        self._react(self.engine.no_show(patient.token_id, at=self.env.now).decisions)
+
+    def _arrival_check(self, patient: Patient, _event: Any = None) -> None:
+        """Come ``punctuality_minutes`` from the start of the slot held now (told of any move)."""
+        token = patient.token
+        if token.status in _FINAL:
+            return
+        due = self.calendar.slot_start[token.slot_id] + patient.punctuality_minutes
+        if due > self.env.now + _EPS:
+            self._at(due, self._arrival_check, patient)
+            return
+        self._arrive(patient)
+
+    def _arrive(self, patient: Patient) -> None:
+        patient.arrived_at = self.env.now
+        desk = self.desks[patient.doctor]
+        desk.queue.append(patient)
+        self._poke(desk)
+
+    # ------------------------------------------------------------------ doctors
+
+    def _poke_all(self, _event: Any = None) -> None:
+        for desk in self.desks:
+            self._poke(desk)
+
+    def _poke(self, desk: DoctorDesk) -> None:
+        """If the doctor is free and someone is ready, call them in."""
+        if desk.current is not None or not desk.queue:
+            return
+        patient = self._next_patient(desk)
+        if patient is None:
+            return
+        desk.current = patient
+        patient.consult_start = now = self.env.now
+        self.in_consult.add(patient.token_id)
+        self._at(now + patient.consult_minutes, self._finish, desk)
+
+    def _next_patient(self, desk: DoctorDesk) -> Patient | None:
+        """The present patient with a seat whose session has opened, first in service order;
+        patients whose token ended while they waited (expired, say) leave the queue."""
+        now = self.env.now + _EPS
+        calendar = self.calendar
+        opens, starts = calendar.slot_session_open, calendar.slot_start
+        order = self._order
+        best: Patient | None = None
+        best_key: tuple[float, ...] = ()
+        gone = False
+        for patient in desk.queue:
+            token = patient.token
+            status = token.status
+            if status is not _ALLOCATED:
+                gone = gone or status in _FINAL
+                continue
+            if opens[token.slot_id] > now:
+                continue
+            if order == "token":
+                key: tuple[float, ...] = (starts[token.slot_id], token.seq)
+            elif order == "priority":
+                key = (token.priority, patient.arrived_at, token.seq)
+            else:
+                key = (patient.arrived_at, token.seq)
+            if best is None or key < best_key:
+                best, best_key = patient, key
+        if gone:
+            desk.queue = [p for p in desk.queue if p.token.status not in _FINAL]
+        if best is not None:
+            desk.queue.remove(best)
+        return best
+
+    def _finish(self, desk: DoctorDesk, _event: Any = None) -> None:
+        patient = desk.current
+        assert patient is not None, "a consultation ended with nobody in it"
+        desk.current = None
+        now = self.env.now
+        patient.consult_end = now
+        self.in_consult.discard(patient.token_id)
+        start = patient.consult_start
+        day = self.calendar.slot_day[patient.token.slot_id]
+        inside = 0.0
+        for open_, close in self._windows[day]:
+            inside += max(0.0, min(now, close) - max(start, open_))
+        desk.busy_minutes += now - start
+        desk.busy_in_session_minutes += inside
+        desk.patients_seen += 1
+        self._react(self.engine.complete(patient.token_id, at=now).decisions)
+        if patient.return_after_days:
+            self._follow_up(patient)
+        self._poke(desk)
+
+    def _end_day(self, day: int, _event: Any = None) -> None:
+        """Midnight: every token still waitlisted on the day's slots expires."""
+        now = self.env.now
+        engine, calendar = self.engine, self.calendar
+        for doctor in range(len(self.desks)):
+            first = calendar.slot_id(doctor, day, 0)
+            for slot_id in range(first, first + calendar.slots_per_day):
+                if engine.slots[slot_id].waitlist:
+                    expired = engine.expire_waitlist(slot_id, at=now)
+                    self.expired_at_day_end += len(expired)
+
+    # ---------------------------------------------------------------- checks
+
+    def unfinished(self) -> list[int]:
+        """Token ids not in a final status after the run (empty unless there is a bug)."""
+        return [p.token_id for p in self.patients[1:] if p is not None
+                and p.token.status not in _FINAL]  # fmt: skip
+
+    @property
+    def decision_count(self) -> int:
+        """Engine decisions made so far."""
+        return len(self.engine.log)
+
+

@@ -1,0 +1,174 @@
+"""Patients and the attributes drawn for them the moment they are created.
+
+Everything random about a patient (consultation minutes, punctuality, no-show, cancellation,
+follow-up) is drawn here, in batches, from the named streams, and never later: so two policies
+run on one seed see the same patients (common random numbers), whatever the engine decides.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from opd_sim.engine import Source, Token
+from opd_sim.scenario import Scenario
+from opd_sim.scenario.model import Cancellation, NoShow
+
+__all__ = ["Attributes", "FollowUpDraws", "Patient", "draw_attributes", "no_show_rule"]
+
+_NAN = math.nan
+_DEFAULT_NO_SHOW = NoShow()
+_DEFAULT_CANCELLATION = Cancellation()
+
+
+@dataclass(slots=True, eq=False)
+class Patient:
+    """One token's patient: drawn attributes, then what happened to them on the day."""
+
+    token: Token
+    doctor: int  # doctor index into the calendar's doctor_ids
+    lead_days: float  # days between booking and the OPD day (0 for same-day sources)
+    consult_minutes: float
+    punctuality_minutes: float  # arrival offset from the slot start (negative: early)
+    no_show: bool  # stays away; the no-show is declared after the slot starts
+    cancel_before_minutes: float  # cancels this long before the slot start; NaN: does not cancel
+    return_after_days: int  # books a FOLLOWUP this many days later when seen; 0: does not
+    return_slot_fraction: float  # where in that day the follow-up slot lies, in [0, 1)
+    arrived_at: float = _NAN
+    consult_start: float = _NAN
+    consult_end: float = _NAN
+
+    @property
+    def token_id(self) -> int:
+        """The engine token this patient holds."""
+        return self.token.id
+
+
+@dataclass(slots=True)
+class Attributes:
+    """Drawn attributes of a batch of ``n`` patients of one source, as numpy arrays.
+
+    ``consult`` has one column per doctor when the doctor is chosen only on arrival (walk-ins):
+    each patient then carries a consultation time for every doctor they might be sent to.
+    """
+
+    consult: np.ndarray
+    punctuality: np.ndarray
+    stays_away: np.ndarray  # uniform draws behind no_show
+    no_show: np.ndarray
+    cancel_before: np.ndarray
+    return_after: np.ndarray
+    return_slot_fraction: np.ndarray
+
+
+def no_show_rule(scenario: Scenario, source: Source) -> NoShow:
+    """The scenario's no-show rule for a source (none set: nobody stays away)."""
+    return scenario.no_show.get(source.name.lower(), _DEFAULT_NO_SHOW)
+
+
+def _cancellation_rule(scenario: Scenario, source: Source) -> Cancellation:
+    return scenario.cancellation.get(source.name.lower(), _DEFAULT_CANCELLATION)
+
+
+def draw_attributes(
+    scenario: Scenario,
+    streams: dict[str, np.random.Generator],
+    source: Source,
+    doctors: np.ndarray | None,
+    lead_days: np.ndarray,
+) -> Attributes:
+    """Draw the attributes of ``len(lead_days)`` patients of ``source``.
+
+    ``doctors`` holds each patient's doctor index, or is None when the doctor is not yet known
+    (then a consultation time is drawn for every doctor). Each stream is drawn from in one fixed
+    order, so a batch always consumes the same numbers.
+    """
+    n = len(lead_days)
+    consult_rng = streams["consult"]
+    by_source: list[Any] = [d.consult_minutes_by_source for d in scenario.doctors]
+    by_doctor = [
+        overrides.get(source.name, doctor.consult_minutes)
+        for overrides, doctor in zip(by_source, scenario.doctors, strict=True)
+    ]
+    consult: np.ndarray
+    if doctors is None:
+        consult = np.empty((n, len(by_doctor)))
+        for j, dist in enumerate(by_doctor):
+            consult[:, j] = dist.draw(consult_rng, n)
+    else:
+        consult = np.empty(n)
+        for j, dist in enumerate(by_doctor):
+            mask = doctors == j
+            count = int(mask.sum())
+            if count:
+                consult[mask] = dist.draw(consult_rng, count)
+    consult = np.maximum(consult, 0.0)
+
+    present_on_booking = source in (Source.WALKIN, Source.EMERGENCY)
+    if present_on_booking:
+        punctuality = np.zeros(n)
+    else:
+        punctuality = np.asarray(scenario.punctuality_minutes.draw(streams["punctuality"], n))
+
+    rule = no_show_rule(scenario, source)
+    stays_away = streams["noshow"].random(n)
+    chance = np.minimum(rule.probability + rule.per_lead_day * lead_days, rule.max)
+    no_show = (stays_away < chance) & (source is not Source.EMERGENCY)
+
+    cancel = _cancellation_rule(scenario, source)
+    cancel_rng = streams["cancellation"]
+    cancels = cancel_rng.random(n) < cancel.probability
+    before = np.maximum(np.asarray(cancel.before_minutes.draw(cancel_rng, n)), 0.0)
+    cancel_before = np.where(cancels & (source is not Source.EMERGENCY), before, np.nan)
+
+    followup = scenario.demand.followup
+    followup_rng = streams["followups"]
+    returns = followup_rng.random(n) < followup.probability
+    after = np.maximum(np.rint(followup.return_after_days.draw(followup_rng, n)), 1)
+    fraction = followup_rng.random(n)
+    return Attributes(
+        consult=consult,
+        punctuality=punctuality,
+        stays_away=stays_away,
+        no_show=no_show,
+        cancel_before=cancel_before,
+        return_after=np.where(returns, after, 0).astype(np.int64),
+        return_slot_fraction=fraction,
+    )
+
+
+class FollowUpDraws:
+    """Attributes of FOLLOWUP patients, drawn ``block`` patients at a time as they are needed.
+
+    A follow-up's doctor is known only when it is booked, so each block carries a consultation
+    time for every doctor (like walk-ins); the no-show chance, which depends on the lead time,
+    is applied to the block's uniform draw when the patient is taken.
+    """
+
+    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator],
+                 block: int = 256) -> None:  # fmt: skip
+        self._scenario = scenario
+        self._streams = streams
+        self._block = block
+        self._rule = no_show_rule(scenario, Source.FOLLOWUP)
+        self._drawn: Attributes | None = None
+        self._next = block
+
+    def take(self, doctor: int, lead_days: float) -> tuple[float, float, bool, float, int, float]:
+        """(consult, punctuality, no_show, cancel_before, return_after, return_fraction)."""
+        if self._next >= self._block:
+            zeros = np.zeros(self._block)
+            self._drawn = draw_attributes(self._scenario, self._streams, Source.FOLLOWUP,
+                                          None, zeros)  # fmt: skip
+            self._next = 0
+        drawn, k = self._drawn, self._next
+        assert drawn is not None
+        self._next += 1
+        rule = self._rule
+        chance = min(rule.probability + rule.per_lead_day * lead_days, rule.max)
+        return (float(drawn.consult[k, doctor]), float(drawn.punctuality[k]),
+                bool(drawn.stays_away[k] < chance), float(drawn.cancel_before[k]),
+                int(drawn.return_after[k]), float(drawn.return_slot_fraction[k]))  # fmt: skip
