@@ -188,11 +188,22 @@ class Engine:
         return self._release(self._token(token_id), TokenStatus.NO_SHOW, DecisionKind.NO_SHOW,
                              at, "did not come; seat freed")  # fmt: skip
 
+    def start_consult(self, token_id: Id, at: float = 0.0) -> Token:
+        """The patient is with the doctor: from now on no policy may bump the token.
+
+        Not an allocation decision, so nothing is logged; :meth:`complete` ends the consultation.
+        """
+        token = self._token(token_id)
+        self._require(token, _ALLOCATED, "start the consultation of")
+        token.in_consult = True
+        return token
+
     def complete(self, token_id: Id, at: float = 0.0) -> Outcome:
         """The consultation is done; the token keeps its seat and can no longer be bumped."""
         token = self._token(token_id)
         self._require(token, _ALLOCATED, "complete")
         token.status = TokenStatus.COMPLETED
+        token.in_consult = False
         out: list[Decision] = []
         self._say(out, at, DecisionKind.COMPLETED, token, self.slots[token.slot_id], None, "seen")
         self.log.extend(out)

@@ -135,8 +135,12 @@ class Policy:
         return worst
 
     def bumpable(self, token: Token) -> bool:
-        """Allocated, not yet seen, and not an emergency."""
-        return token.status is TokenStatus.ALLOCATED and token.source is not Source.EMERGENCY
+        """Allocated, not with the doctor, and not an emergency."""
+        return (
+            token.status is TokenStatus.ALLOCATED
+            and not token.in_consult
+            and token.source is not Source.EMERGENCY
+        )
 
     def __str__(self) -> str:
         return _describe(self)

@@ -37,6 +37,7 @@ class Token:
     requested_at: float
     status: TokenStatus
     times_bumped: int = 0
+    in_consult: bool = False  # with the doctor now: no policy may bump it
     priority: int = field(init=False)
     key: tuple[int, int] = field(init=False)
 

@@ -20,7 +20,6 @@ from opd_sim.scenario import Scenario
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
 from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
-from opd_sim.simulation.shield import ConsultShield
 from opd_sim.simulation.streams import make_streams
 
 __all__ = ["DoctorDesk", "Opd"]
@@ -56,11 +55,10 @@ class Opd:
     def __init__(self, scenario: Scenario, sequence: np.random.SeedSequence) -> None:
         self.scenario = scenario
         self.env = simpy.Environment()
-        self.in_consult: set[int] = set()
         inner = make_policy(scenario.policy.name, dict(scenario.policy.params))
-        self.engine = Engine(policy=ConsultShield(inner, self.in_consult))
+        self.engine = Engine(policy=inner)
         self.policy_description = str(inner)
-        self._policy = inner  # asked directly where no token can be in consultation
+        self._policy = inner
         self.calendar = SlotCalendar.build(scenario, self.engine)
         self.streams = make_streams(sequence)
         self.requests: Requests = draw_requests(scenario, self.calendar, self.streams)
@@ -265,7 +263,7 @@ class Opd:
             return
         desk.current = patient
         patient.consult_start = now = self.env.now
-        self.in_consult.add(patient.token_id)
+        self.engine.start_consult(patient.token_id, now)
         self._at(now + patient.consult_minutes, self._finish, desk)
 
     def _next_patient(self, desk: DoctorDesk) -> Patient | None:
@@ -306,7 +304,6 @@ class Opd:
         desk.current = None
         now = self.env.now
         patient.consult_end = now
-        self.in_consult.discard(patient.token_id)
         start = patient.consult_start
         day = self.calendar.slot_day[patient.token.slot_id]
         inside = 0.0

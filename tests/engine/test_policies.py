@@ -114,3 +114,22 @@ def test_bad_policy_choices_are_clear_errors(name: str, params: dict, fragment: 
     with pytest.raises(UnknownPolicy, match=None) as error:
         make_policy(name, params)
     assert fragment in str(error.value)
+
+
+def test_a_token_in_consultation_is_never_bumped() -> None:
+    """Once start_consult is called, even an emergency that must bump passes the token over."""
+    engine = Engine("emergency-cap", max_overbook=0)
+    engine.add_doctor("Dr Rao")
+    slot = engine.add_slot(1, 540, 555, capacity=2)
+    engine.add_slot(1, 555, 570, capacity=1)
+    walkin = engine.book(slot.id, "WALKIN", at=0).token
+    online = engine.book(slot.id, "ONLINE", at=1).token
+    engine.start_consult(walkin.id, at=2)
+    assert trace(engine.book(slot.id, "EMERGENCY", at=3).decisions) == [
+        ("ALLOCATED", 3, 1, online.id),
+        ("BUMPED", online.id, 1, 3),
+        ("REALLOCATED", online.id, 2, 3),
+    ]
+    assert walkin in slot.seated and walkin.in_consult
+    engine.complete(walkin.id, at=9)
+    assert not walkin.in_consult
