@@ -70,13 +70,14 @@ def _run(args: argparse.Namespace) -> int:
 
     result = multiple_replications(scenario, args.replications,
                                    progress=_progress(args.replications))  # fmt: skip
-    write_run(result, out, manifest(result, args.scenario))
+    write_run(result, out, manifest(result, args.scenario), report=not args.no_report)
     if args.json:
         print_json(_json_ready(result.summary))
     else:
         _print_summary(result.summary)
+        extras = "" if args.no_report else ", plots (*.png), report.html"
         sys.stdout.write(f"\nwrote {out}/ (decisions.parquet, patients.parquet, summary.json, "
-                         "manifest.json)\n")  # fmt: skip
+                         f"manifest.json{extras})\n")  # fmt: skip
     return 0
 
 
@@ -172,6 +173,8 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
                      help="independent replications (default 1)")  # fmt: skip
     run.add_argument("--policy", metavar="NAME", help="override the scenario's policy")
     run.add_argument("--out", metavar="DIR", help="output directory")
+    run.add_argument("--no-report", action="store_true",
+                     help="skip the plots and report.html (faster for sweeps)")  # fmt: skip
     run.set_defaults(handler=_run)
     day = commands.add_parser(
         "simulate-day", parents=[parent], help="simulate the original one OPD day",

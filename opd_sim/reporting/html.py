@@ -10,7 +10,7 @@ from typing import Any
 from opd_sim.errors import InvalidInput
 from opd_sim.reporting.plots import PLOTS, write_plots
 
-__all__ = ["write_report"]
+__all__ = ["render_report", "write_report"]
 
 REQUIRED = ("decisions.parquet", "patients.parquet", "summary.json")
 
@@ -62,6 +62,13 @@ def write_report(run_dir: str | Path) -> Path:
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     decisions = pd.read_parquet(run / "decisions.parquet")
     patients = pd.read_parquet(run / "patients.parquet")
+    return render_report(run, decisions, patients, summary, manifest)
+
+
+def render_report(
+    run: Path, decisions: Any, patients: Any, summary: dict[str, Any], manifest: dict[str, Any]
+) -> Path:
+    """Draw the plots and write ``report.html`` into ``run`` from frames already in memory."""
     write_plots(decisions, patients, run)
     title = html.escape(str(summary.get("scenario") or manifest.get("scenario") or run.name))
     figures = "".join(

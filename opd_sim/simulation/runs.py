@@ -169,8 +169,11 @@ def manifest(result: RunResult, scenario_path: str | Path | None = None) -> dict
     }
 
 
-def write_run(result: RunResult, out_dir: str | Path, manifest_data: dict[str, Any]) -> Path:
-    """Write decisions.parquet, patients.parquet, summary.json and manifest.json to ``out_dir``.
+def write_run(
+    result: RunResult, out_dir: str | Path, manifest_data: dict[str, Any], report: bool = True
+) -> Path:
+    """Write decisions.parquet, patients.parquet, summary.json and manifest.json to ``out_dir``,
+    and unless ``report`` is false the plots (PNG) and ``report.html``.
 
     The files are written into a temporary directory beside ``out_dir`` and renamed into place,
     so a failure leaves either the old directory or nothing, never half a run.
@@ -182,9 +185,14 @@ def write_run(result: RunResult, out_dir: str | Path, manifest_data: dict[str, A
         result.decisions.to_parquet(staging / "decisions.parquet", index=False)
         result.patients.to_parquet(staging / "patients.parquet", index=False)
         (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
-        (staging / "manifest.json").write_text(
-            json.dumps(_json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
-        )
+        manifest_text = json.dumps(_json_ready(manifest_data), indent=2) + "\n"
+        (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
+        if report:
+            from opd_sim.reporting import render_report
+
+            summary = json.loads(summary_json(result.summary))
+            render_report(staging, result.decisions, result.patients, summary,
+                          json.loads(manifest_text))  # fmt: skip
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             os.replace(out, old / out.name)
