@@ -138,7 +138,7 @@ class Empirical(_Dist):
                 [
                     (
                         ("weights",),
-                        f"has {len(weights)} entries for {len(self.values)} values; "
+                        f"{len(weights)} weights for {len(self.values)} values; "
                         "give one weight per value",
                     )
                 ]

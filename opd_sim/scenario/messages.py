@@ -50,7 +50,11 @@ def explain(error: dict[str, Any], root: type[BaseModel]) -> Iterator[Explained]
         yield loc, f"a field name must be text (got {_shown(given)})", "key"
     elif kind == "union_tag_invalid":
         kinds = sorted(_tags(target))
-        yield (*loc, "dist"), _unknown("distribution", str(ctx.get("tag")), kinds, echo=True), "value"
+        yield (
+            (*loc, "dist"),
+            _unknown("distribution", str(ctx.get("tag")), kinds, echo=True),
+            "value",
+        )
     elif kind == "union_tag_not_found":
         kinds = ", ".join(sorted(_tags(target)))
         yield (*loc, "dist"), f"missing: say which distribution (one of {kinds})", "value"

@@ -23,6 +23,7 @@ from opd_sim.scenario.distributions import (
     Normal,
     Uniform,
 )
+from opd_sim.scenario.messages import suggest
 from opd_sim.scenario.problems import FieldErrors
 
 __all__ = [
@@ -253,8 +254,9 @@ class Scenario(_Model):
         from opd_sim.engine import make_policy, policy_names
 
         if policy.name not in policy_names():
-            known = ", ".join(policy_names())
-            raise FieldErrors([(("name",), f"unknown policy {policy.name!r} (known: {known})")])
+            guess = suggest(policy.name, policy_names())
+            hint = f"did you mean {guess!r}?" if guess else f"known: {', '.join(policy_names())}"
+            raise FieldErrors([(("name",), f"unknown policy {policy.name!r} ({hint})")])
         try:
             make_policy(policy.name, policy.params)
         except OpdSimError as error:

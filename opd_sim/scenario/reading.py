@@ -99,9 +99,12 @@ def _tab_problems(text: str, filename: str, error: Any) -> list[Problem]:
     lines = text.split("\n")
     while _is_tab_error(error) and len(problems) < _MAX_TAB_REPORTS:
         mark = error.problem_mark
-        message = "tab character in indentation; YAML indents with spaces only"
-        problems.append(Problem(filename, mark.line + 1, mark.column + 1, "yaml", message))
         row = lines[mark.line]
+        if row[: mark.column].strip(" -") == "":
+            message = "tab character in indentation; YAML indents with spaces only"
+        else:
+            message = "tab character; YAML separates with spaces here"
+        problems.append(Problem(filename, mark.line + 1, mark.column + 1, "yaml", message))
         lines[mark.line] = row[: mark.column] + " " + row[mark.column + 1 :]
         try:
             with warnings.catch_warnings():
