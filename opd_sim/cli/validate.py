@@ -29,10 +29,10 @@ def _validate(args: argparse.Namespace) -> int:
         print_json({"ok": True, "file": args.scenario, **facts})
         return 0
     days, doctors = facts["days"], facts["doctors"]
-    sources = ", ".join(facts["sources"]) or "no demand"
+    sources = f"demand from {', '.join(facts['sources'])}" if facts["sources"] else "no demand"
     sys.stdout.write(
         f"{args.scenario}: OK: {facts['name']!r}, {days} day{'s' if days != 1 else ''}, "
-        f"{doctors} doctor{'s' if doctors != 1 else ''}, demand from {sources}\n"
+        f"{doctors} doctor{'s' if doctors != 1 else ''}, {sources}\n"
     )
     return 0
 

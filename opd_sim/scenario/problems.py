@@ -30,6 +30,7 @@ class Problem(str):
     def __new__(
         cls, file: str, line: int | None, column: int | None, field: str, message: str
     ) -> Problem:
+        field, message = _one_line(field), _one_line(message)
         where = file if line is None else f"{file}:{line}:{column}"
         self = super().__new__(cls, f"{where}: {field}: {message}")
         self.file, self.line, self.column = file, line, column
@@ -54,6 +55,11 @@ class Problem(str):
     def sort_key(self) -> tuple[int, int]:
         """Order of appearance in the file; problems without a place come first."""
         return (self.line or 0, self.column or 0)
+
+
+def _one_line(text: str) -> str:
+    """A problem is one line, even when a key or value in the file spans several."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 At = Literal["value", "key"]

@@ -69,7 +69,7 @@ def parse_yaml(text: str, filename: str) -> Any:
 def plain(node: Any) -> Any:
     """The tree as builtins (dict, list, str, int, float, bool), without ruamel's subclasses."""
     if isinstance(node, dict):
-        return {plain(key): plain(value) for key, value in node.items()}
+        return {_plain_key(key): plain(value) for key, value in node.items()}
     if isinstance(node, list | tuple):
         return [plain(item) for item in node]
     if isinstance(node, bool):
@@ -78,6 +78,12 @@ def plain(node: Any) -> Any:
         if isinstance(node, kind):
             return kind(node)
     return node
+
+
+def _plain_key(key: Any) -> Any:
+    """A mapping key as a builtin; a complex key (``? [a, b]``) becomes its text."""
+    key = plain(key)
+    return str(key) if isinstance(key, list | dict) else key
 
 
 def _syntax_problem(error: Any, filename: str) -> Problem:

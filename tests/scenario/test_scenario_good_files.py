@@ -195,3 +195,27 @@ def _models() -> list[type[BaseModel]]:
     found = [getattr(model_module, name) for name in model_module.__all__]
     found += [getattr(distributions, n) for n in distributions.__all__ if n[0].isupper()]
     return [m for m in found if isinstance(m, type) and issubclass(m, BaseModel)]
+
+
+def _blocks(language: str) -> list[str]:
+    """The fenced code blocks of docs/scenarios.md in ``language``."""
+    text = DOCS.read_text(encoding="utf-8")
+    return [part.split("```", 1)[0] for part in text.split(f"```{language}\n")[1:]]
+
+
+def test_docs_ten_line_example_is_the_minimal_file() -> None:
+    """The ten-line file in the docs is tests/scenario/good/minimal.yaml, word for word."""
+    assert _blocks("yaml")[0] == MINIMAL.read_text(encoding="utf-8")
+
+
+def test_docs_error_example_is_what_validate_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bad file and the messages shown in the docs are what ``opd-sim validate`` gives."""
+    bad_file = next(block for block in _blocks("yaml") if "colour" in block)
+    session = next(block for block in _blocks("console") if "error:" in block)
+    monkeypatch.chdir(tmp_path)
+    Path("clinic.yaml").write_text(bad_file, encoding="utf-8")
+    assert main(["validate", "clinic.yaml"]) == 2
+    shown = [line for line in session.splitlines() if line.startswith("opd-sim: error:")]
+    assert capsys.readouterr().err.splitlines() == shown
