@@ -32,8 +32,8 @@ def scenario_from_text(text: str, filename: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(plain(tree))
     except ValidationError as error:
-        problems: list[Problem] = []
-        for raw in error.errors():
+        problems: list[str] = []
+        for raw in error.errors():  # every error, not just the first
             for loc, message, at in explain(raw, Scenario):
                 place = locate(tree, loc, at=at)
                 problem = Problem(
@@ -41,5 +41,5 @@ def scenario_from_text(text: str, filename: str = "<scenario>") -> Scenario:
                 )
                 if problem not in problems:
                     problems.append(problem)
-        problems.sort(key=lambda p: p.sort_key)
+        problems.sort(key=lambda p: p.sort_key if isinstance(p, Problem) else (0, 0))
         raise ScenarioError(problems) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -22,7 +22,7 @@ __all__ = ["explain", "suggest"]
 Explained = tuple[Loc, str, str]
 
 
-def explain(error: dict[str, Any], root: type[BaseModel]) -> Iterator[Explained]:
+def explain(error: Mapping[str, Any], root: type[BaseModel]) -> Iterator[Explained]:
     """Plain-words versions of one pydantic error (``error`` from ``ValidationError.errors()``).
 
     Yields nothing for an error that only echoes others (a tuple "too short" because its
@@ -56,8 +56,8 @@ def explain(error: dict[str, Any], root: type[BaseModel]) -> Iterator[Explained]
             "value",
         )
     elif kind == "union_tag_not_found":
-        kinds = ", ".join(sorted(_tags(target)))
-        yield (*loc, "dist"), f"missing: say which distribution (one of {kinds})", "value"
+        names = ", ".join(sorted(_tags(target)))
+        yield (*loc, "dist"), f"missing: say which distribution (one of {names})", "value"
     elif kind == "literal_error" and loc and loc[-1] == "[key]":
         allowed = [str(a) for a in _literals(_dict_key_type(root, loc[:-2]))]
         yield loc, _unknown("source", str(given), allowed), "key"
@@ -87,7 +87,7 @@ def _value_words(
     given: Any,
     target: Any,
     info: FieldInfo | None,
-    error: dict[str, Any],
+    error: Mapping[str, Any],
 ) -> str:
     got = f"(got {_shown(given)})"
     if kind == "missing":
@@ -136,7 +136,7 @@ def _value_words(
     return _pydantic_words(error)
 
 
-def _pydantic_words(error: dict[str, Any]) -> str:
+def _pydantic_words(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
     return message[:1].lower() + message[1:]
 

@@ -87,7 +87,7 @@ def _is_tag(mapping: dict[Any, Any], part: str | int) -> bool:
 def _key_or_value(
     mapping: Any, key: Any, want_key: bool, fallback: tuple[int, int]
 ) -> tuple[int, int]:
-    lc = getattr(mapping, "lc", None)
+    lc: Any = getattr(mapping, "lc", None)
     try:
         found = lc.key(key) if want_key else lc.value(key)
     except (AttributeError, KeyError, TypeError):  # e.g. a key merged in with '<<'
@@ -96,7 +96,7 @@ def _key_or_value(
 
 
 def _item(sequence: Any, index: int, fallback: tuple[int, int]) -> tuple[int, int]:
-    lc = getattr(sequence, "lc", None)
+    lc: Any = getattr(sequence, "lc", None)
     try:
         found = lc.item(index)
     except (AttributeError, KeyError, TypeError, IndexError):

@@ -23,19 +23,19 @@ def read_text(path: str | Path, filename: str) -> str:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise ScenarioError([Problem(filename, None, None, "file", "no such file")]) from None
+        raise _error(Problem(filename, None, None, "file", "no such file")) from None
     except IsADirectoryError:
         problem = Problem(filename, None, None, "file", "is a directory, not a scenario file")
-        raise ScenarioError([problem]) from None
+        raise _error(problem) from None
     except OSError as error:
         reason = (error.strerror or str(error)).lower()
-        raise ScenarioError([Problem(filename, None, None, "file", reason)]) from None
+        raise _error(Problem(filename, None, None, "file", reason)) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line, column = _byte_position(raw, error.start)
         message = f"not valid UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
-        raise ScenarioError([Problem(filename, line, column, "file", message)]) from None
+        raise _error(Problem(filename, line, column, "file", message)) from None
 
 
 def parse_yaml(text: str, filename: str) -> Any:
@@ -49,20 +49,20 @@ def parse_yaml(text: str, filename: str) -> Any:
             warnings.simplefilter("ignore")
             tree = YAML(typ="rt").load(text)
     except DuplicateKeyError:
-        raise ScenarioError(_duplicates(text, filename)) from None
+        raise _error(*_duplicates(text, filename)) from None
     except MarkedYAMLError as error:
         tabs = _tab_problems(text, filename, error)
-        raise ScenarioError(tabs or [_syntax_problem(error, filename)]) from None
+        raise _error(*(tabs or [_syntax_problem(error, filename)])) from None
     except YAMLError as error:  # unmarked: rare, but never a traceback
-        raise ScenarioError([Problem(filename, 1, 1, "yaml", str(error))]) from None
+        raise _error(Problem(filename, 1, 1, "yaml", str(error))) from None
     if tree is None:
         what = "empty" if not text.strip() else "only comments"
         message = f"the file is {what}; a scenario needs at least a list of doctors"
-        raise ScenarioError([Problem(filename, 1, 1, "scenario", message)])
+        raise _error(Problem(filename, 1, 1, "scenario", message))
     if not isinstance(tree, dict):
         line, column = _first_content(text)
         message = f"must be a mapping of scenario fields such as 'doctors:' (got {_kind(tree)})"
-        raise ScenarioError([Problem(filename, line, column, "scenario", message)])
+        raise _error(Problem(filename, line, column, "scenario", message))
     return tree
 
 
@@ -84,6 +84,10 @@ def _plain_key(key: Any) -> Any:
     """A mapping key as a builtin; a complex key (``? [a, b]``) becomes its text."""
     key = plain(key)
     return str(key) if isinstance(key, list | dict) else key
+
+
+def _error(*problems: str) -> ScenarioError:
+    return ScenarioError(list(problems))
 
 
 def _syntax_problem(error: Any, filename: str) -> Problem:
