@@ -31,6 +31,10 @@ def scenario_from_text(text: str, filename: str = "<scenario>") -> Scenario:
     tree = parse_yaml(text, filename)
     try:
         return Scenario.model_validate(plain(tree))
+    except RecursionError:
+        raise ScenarioError(
+            [Problem(filename, 1, 1, "yaml", "nested too deeply to read")]
+        ) from None
     except ValidationError as error:
         problems: list[str] = []
         for raw in error.errors():  # every error, not just the first

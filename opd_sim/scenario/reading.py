@@ -7,6 +7,7 @@ keys named as such), it holds something, and that something is a mapping.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,17 +49,23 @@ def parse_yaml(text: str, filename: str) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = YAML(typ="rt").load(text)
-    except DuplicateKeyError:
-        raise _error(*_duplicates(text, filename)) from None
+    except DuplicateKeyError as error:
+        duplicates = _duplicates(text, filename)
+        raise _error(*(duplicates or [_syntax_problem(error, filename)])) from None
     except MarkedYAMLError as error:
         tabs = _tab_problems(text, filename, error)
         raise _error(*(tabs or [_syntax_problem(error, filename)])) from None
     except YAMLError as error:  # unmarked: rare, but never a traceback
         raise _error(Problem(filename, 1, 1, "yaml", str(error))) from None
+    except RecursionError:
+        raise _error(Problem(filename, 1, 1, "yaml", "nested too deeply to read")) from None
+    except Exception:  # a scalar its tag cannot build: !!int abc, 2024-13-45
+        unreadable = _unreadable_scalars(text, filename)
+        if not unreadable:
+            raise
+        raise _error(*unreadable) from None
     if tree is None:
-        what = "empty" if not text.strip() else "only comments"
-        message = f"the file is {what}; a scenario needs at least a list of doctors"
-        raise _error(Problem(filename, 1, 1, "scenario", message))
+        raise _error(Problem(filename, 1, 1, "scenario", _nothing_in(text)))
     if not isinstance(tree, dict):
         line, column = _first_content(text)
         message = f"must be a mapping of scenario fields such as 'doctors:' (got {_kind(tree)})"
@@ -133,32 +140,70 @@ def _is_tab_error(error: Any) -> bool:
     return error.problem_mark is not None and "'\\t'" in str(error.problem or "")
 
 
+def _nothing_in(text: str) -> str:
+    rows = [row.strip() for row in text.splitlines() if row.strip()]
+    if not rows:
+        what = "the file is empty"
+    elif all(row.startswith("#") for row in rows):
+        what = "the file is only comments"
+    else:
+        what = "the file holds no scenario (only null)"
+    return f"{what}; a scenario needs at least a list of doctors"
+
+
 def _duplicates(text: str, filename: str) -> list[Problem]:
     """Every key given twice in one mapping, at its second (third, ...) appearance."""
+    problems: list[Problem] = []
+    for node, path in _composed(text):
+        if node.id != "mapping":
+            continue
+        first: dict[str, int] = {}
+        for key, _ in node.value:
+            name = str(key.value)
+            if name in first:
+                message = f"duplicate key {name!r} (first given at line {first[name]})"
+                line, column = key.start_mark.line + 1, key.start_mark.column + 1
+                problems.append(Problem(filename, line, column, ".".join((*path, name)), message))
+            else:
+                first[name] = key.start_mark.line + 1
+    return problems
+
+
+def _unreadable_scalars(text: str, filename: str) -> list[Problem]:
+    """Every scalar whose (explicit or implied) tag cannot build it, e.g. ``!!int abc``."""
     from ruamel.yaml import YAML
 
+    constructor = YAML(typ="rt").constructor
     problems: list[Problem] = []
-
-    def walk(node: Any, path: tuple[str, ...]) -> None:
-        if node.id == "mapping":
-            first: dict[str, int] = {}
-            for key, value in node.value:
-                name = str(key.value)
-                if name in first:
-                    message = f"duplicate key {name!r} (first given at line {first[name]})"
-                    line, column = key.start_mark.line + 1, key.start_mark.column + 1
-                    problems.append(
-                        Problem(filename, line, column, ".".join((*path, name)), message)
-                    )
-                else:
-                    first[name] = key.start_mark.line + 1
-                walk(value, (*path, name))
-        elif node.id == "sequence":
-            for index, item in enumerate(node.value):
-                walk(item, (*path, str(index)))
-
-    walk(YAML(typ="rt").compose(text), ())
+    for node, path in _composed(text):
+        if node.id != "scalar":
+            continue
+        try:
+            constructor.construct_object(node, deep=True)
+        except Exception as error:
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+            message = f"cannot read {node.value!r} as {node.tag.split(':')[-1]}: {error}"
+            problems.append(Problem(filename, line, column, ".".join(path) or "yaml", message))
     return problems
+
+
+def _composed(text: str) -> Iterator[tuple[Any, tuple[str, ...]]]:
+    """Every node of the YAML document with its dotted path, keys included (depth first)."""
+    from ruamel.yaml import YAML
+
+    stack: list[tuple[Any, tuple[str, ...]]] = [(YAML(typ="rt").compose(text), ())]
+    while stack:
+        node, path = stack.pop()
+        if node is None:
+            continue
+        yield node, path
+        if node.id == "mapping":
+            for key, value in reversed(node.value):
+                stack.append((value, (*path, str(key.value))))
+                stack.append((key, path))
+        elif node.id == "sequence":
+            items = list(enumerate(node.value))
+            stack.extend((item, (*path, str(index))) for index, item in reversed(items))
 
 
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:

@@ -82,3 +82,20 @@ def test_any_tree_gives_a_scenario_or_problems(tree: dict[str, Any], flow: bool 
     outcome = _outcome(text)
     if not isinstance(outcome, Scenario):
         _well_formed(outcome, text)
+
+
+TOKENS = [
+    *NAMES, ": ", ":", "\n", "\n  ", "\n    ", "- ", "[", "]", "{", "}", ", ", "#", "'", '"', "&a ",
+    "*a", "!!int ", "!!float ", "!!str ", "!!binary ", "!!timestamp ", "!x ", "<<: ", "? ", "|",
+    ">", "---", "...", "%YAML 1.1\n", "\t", "-1", "1.5", ".nan", "2024-13-45", "0x1G", "~",
+    "\ufeff", "\\", "\r\n",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))
+def test_any_token_soup_gives_a_scenario_or_problems(text: str) -> None:
+    """YAML-ish token soup (tags, anchors, merges, directives) never crashes the loader."""
+    outcome = _outcome(text)
+    if not isinstance(outcome, Scenario):
+        _well_formed(outcome, text)
