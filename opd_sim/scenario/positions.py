@@ -91,6 +91,8 @@ def _key_or_value(
     try:
         found = lc.key(key) if want_key else lc.value(key)
     except (AttributeError, KeyError, TypeError):  # e.g. a key merged in with '<<'
+        found = None
+    if not found or found[0] is None:
         return _start(mapping) if lc is not None else fallback
     return (found[0], found[1])
 
@@ -101,4 +103,4 @@ def _item(sequence: Any, index: int, fallback: tuple[int, int]) -> tuple[int, in
         found = lc.item(index)
     except (AttributeError, KeyError, TypeError, IndexError):
         return fallback
-    return (found[0], found[1])
+    return (found[0], found[1]) if found and found[0] is not None else fallback

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -94,6 +94,7 @@ TOKENS = [
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))
+@example("<<: \n  ? ")  # a merge of a null key once had no position
 def test_any_token_soup_gives_a_scenario_or_problems(text: str) -> None:
     """YAML-ish token soup (tags, anchors, merges, directives) never crashes the loader."""
     outcome = _outcome(text)
