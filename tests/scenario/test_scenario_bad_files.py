@@ -97,7 +97,13 @@ BAD = [
         "required field is missing",
         subprocess=True,
     ),
-    Bad("no-doctors", "doctors: []\n", "1:10", "doctors", "must list at least 1 item (got a list)"),
+    Bad(
+        "no-doctors",
+        "doctors: []\n",
+        "1:10",
+        "doctors",
+        "must list at least 1 item (got an empty list)",
+    ),
     Bad(
         "session-closes-before-opening",
         "sessions:\n  - open: '13:00'\n    close: '09:00'\n" + ONE_DOCTOR,

@@ -219,3 +219,15 @@ def test_docs_error_example_is_what_validate_prints(
     assert main(["validate", "clinic.yaml"]) == 2
     shown = [line for line in session.splitlines() if line.startswith("opd-sim: error:")]
     assert capsys.readouterr().err.splitlines() == shown
+
+
+def test_public_surface_is_pinned() -> None:
+    """opd_sim.scenario exports exactly what the simulator and CLI build on."""
+    import opd_sim.scenario
+
+    assert opd_sim.scenario.__all__ == [
+        "Problem",
+        "Scenario",
+        "load_scenario",
+        "scenario_from_text",
+    ]
