@@ -13,9 +13,17 @@ import dataclasses
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from opd_sim.errors import OpdSimError
+from opd_sim.scenario.checks import across_items
 from opd_sim.scenario.distributions import (
     Distribution,
     Exponential,
@@ -24,7 +32,7 @@ from opd_sim.scenario.distributions import (
     Uniform,
 )
 from opd_sim.scenario.messages import suggest
-from opd_sim.scenario.problems import FieldErrors
+from opd_sim.scenario.problems import FieldErrors, Loc
 
 __all__ = [
     "AdvanceBookings",
@@ -63,6 +71,28 @@ def _minutes(value: Any) -> Any:
             raise ValueError(f"{value!r} is not a time of day (00:00 to 24:00)")
         return total
     return value
+
+
+def _ids_used_twice(doctors: list[tuple[int, Doctor]]) -> list[tuple[Loc, str]]:
+    """Each doctor whose id an earlier doctor already has."""
+    first: dict[str, int] = {}
+    twice: list[tuple[Loc, str]] = []
+    for index, doctor in doctors:
+        if doctor.id in first:
+            message = f"doctor id {doctor.id!r} is used twice (first by doctors.{first[doctor.id]})"
+            twice.append(((index, "id"), message))
+        first.setdefault(doctor.id, index)
+    return twice
+
+
+def _overlapping(sessions: list[tuple[int, Session]]) -> list[tuple[Loc, str]]:
+    """Each session that opens before the one opening just before it has closed."""
+    ordered = sorted(sessions, key=lambda pair: pair[1].open)
+    return [
+        ((later, "open"), f"overlaps sessions.{earlier}, which closes at {clock(before.close)}")
+        for (earlier, before), (later, after) in pairwise(ordered)
+        if after.open < before.close
+    ]
 
 
 def clock(minutes: float) -> str:
@@ -216,37 +246,16 @@ class Scenario(_Model):
     def _lower_sources(cls, value: Any) -> Any:
         return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else value
 
-    @field_validator("doctors")
+    @field_validator("doctors", mode="wrap")
     @classmethod
-    def _unique_doctor_ids(cls, doctors: tuple[Doctor, ...]) -> tuple[Doctor, ...]:
-        first: dict[str, int] = {}
-        twice: list[tuple[tuple[str | int, ...], str]] = []
-        for index, doctor in enumerate(doctors):
-            if doctor.id in first:
-                message = (
-                    f"doctor id {doctor.id!r} is used twice (first by doctors.{first[doctor.id]})"
-                )
-                twice.append(((index, "id"), message))
-            first.setdefault(doctor.id, index)
-        if twice:
-            raise FieldErrors(twice)
-        return doctors
+    def _unique_doctor_ids(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return across_items(value, handler, Doctor, _ids_used_twice)
 
-    @field_validator("sessions")
+    @field_validator("sessions", mode="wrap")
     @classmethod
-    def _sessions_apart(cls, sessions: tuple[Session, ...]) -> tuple[Session, ...]:
-        order = sorted(range(len(sessions)), key=lambda i: sessions[i].open)
-        overlaps = [
-            (
-                (later, "open"),
-                f"overlaps sessions.{earlier}, which closes at {clock(sessions[earlier].close)}",
-            )
-            for earlier, later in pairwise(order)
-            if sessions[later].open < sessions[earlier].close
-        ]
-        if overlaps:
-            raise FieldErrors(overlaps)
-        return tuple(sessions[i] for i in order)
+    def _sessions_apart(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        sessions = across_items(value, handler, Session, _overlapping)
+        return tuple(sorted(sessions, key=lambda session: session.open))
 
     @field_validator("policy")
     @classmethod

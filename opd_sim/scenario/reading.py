@@ -59,10 +59,11 @@ def parse_yaml(text: str, filename: str) -> Any:
         raise _error(Problem(filename, 1, 1, "yaml", str(error))) from None
     except RecursionError:
         raise _error(Problem(filename, 1, 1, "yaml", "nested too deeply to read")) from None
-    except Exception:  # a scalar its tag cannot build: !!int abc, 2024-13-45
+    except Exception as error:  # a scalar its tag cannot build (!!int abc, 2024-13-45), or worse
         unreadable = _unreadable_scalars(text, filename)
-        if not unreadable:
-            raise
+        if not unreadable:  # e.g. a list used as a key inside a key: place unknown
+            reason = f"cannot read the file as YAML ({type(error).__name__}: {error})"
+            unreadable = [Problem(filename, 1, 1, "yaml", reason)]
         raise _error(*unreadable) from None
     if tree is None:
         raise _error(Problem(filename, 1, 1, "scenario", _nothing_in(text)))

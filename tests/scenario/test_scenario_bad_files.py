@@ -465,3 +465,31 @@ def test_json_lists_the_problems(tmp_path: Path, capsys: pytest.CaptureFixture[s
         ],
     }
     assert captured.err.startswith(f"opd-sim: error: {path}:3:9: doctors.1.id: ")
+
+
+def test_checks_across_items_do_not_wait_for_every_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A doctor id used twice and overlapping sessions are reported next to a broken item."""
+    path = tmp_path / "mixed.yaml"
+    path.write_text(
+        "sessions:\n"
+        "  - {open: '09:00', close: '12:00'}\n"
+        "  - {open: '25:00', close: '26:00'}\n"
+        "  - {open: '11:00', close: '13:00'}\n"
+        "doctors:\n"
+        "  - id: rao\n"
+        "  - id: sen\n"
+        "    seats_per_slot: 0\n"
+        "  - id: rao\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 2
+    fields = [line.split(": ")[3] for line in capsys.readouterr().err.splitlines()]
+    assert fields == [
+        "sessions.1.open",
+        "sessions.1.close",
+        "sessions.2.open",
+        "doctors.1.seats_per_slot",
+        "doctors.2.id",
+    ]
