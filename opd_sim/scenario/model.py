@@ -10,7 +10,6 @@ point at the exact key.
 from __future__ import annotations
 
 import dataclasses
-from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -86,13 +85,16 @@ def _ids_used_twice(doctors: list[tuple[int, Doctor]]) -> list[tuple[Loc, str]]:
 
 
 def _overlapping(sessions: list[tuple[int, Session]]) -> list[tuple[Loc, str]]:
-    """Each session that opens before the one opening just before it has closed."""
-    ordered = sorted(sessions, key=lambda pair: pair[1].open)
-    return [
-        ((later, "open"), f"overlaps sessions.{earlier}, which closes at {clock(before.close)}")
-        for (earlier, before), (later, after) in pairwise(ordered)
-        if after.open < before.close
-    ]
+    """Each session that opens before every session opening earlier has closed."""
+    found: list[tuple[Loc, str]] = []
+    latest: tuple[int, Session] | None = None  # of those opening earlier, the last to close
+    for index, session in sorted(sessions, key=lambda pair: (pair[1].open, pair[0])):
+        if latest is not None and session.open < latest[1].close:
+            message = f"overlaps sessions.{latest[0]}, which closes at {clock(latest[1].close)}"
+            found.append(((index, "open"), message))
+        if latest is None or session.close > latest[1].close:
+            latest = (index, session)
+    return found
 
 
 def clock(minutes: float) -> str:

@@ -493,3 +493,23 @@ def test_checks_across_items_do_not_wait_for_every_item(
         "doctors.1.seats_per_slot",
         "doctors.2.id",
     ]
+
+
+def test_a_session_inside_a_long_one_overlaps_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Overlap is checked against every earlier session, not only the one just before."""
+    path = tmp_path / "inside.yaml"
+    path.write_text(
+        "sessions:\n"
+        "  - {open: '12:00', close: '13:00'}\n"
+        "  - {open: '09:00', close: '17:00'}\n"
+        "  - {open: '10:00', close: '11:00'}\n"
+        "doctors: [{id: a}]\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"opd-sim: error: {path}:2:12: sessions.0.open: overlaps sessions.1, which closes at 17:00",
+        f"opd-sim: error: {path}:4:12: sessions.2.open: overlaps sessions.1, which closes at 17:00",
+    ]
