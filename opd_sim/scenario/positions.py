@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from opd_sim.scenario.problems import Loc
+from opd_sim.scenario.problems import Loc, key_name
 
 __all__ = ["Place", "locate"]
 
@@ -44,10 +44,10 @@ def locate(root: Any, loc: Loc, *, at: str = "value") -> Place:
             if key is _MISSING:
                 if _is_tag(node, part):
                     continue
-                path.append(str(part))  # a missing key: blame the mapping that lacks it
+                path.append(key_name(part))  # a missing key: blame the mapping that lacks it
                 break
             line, column = _key_or_value(node, key, want_key, (line, column))
-            path.append(str(key))
+            path.append(key_name(key))
             node = node[key]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             line, column = _item(node, part, (line, column))

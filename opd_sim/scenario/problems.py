@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-__all__ = ["FieldErrors", "Loc", "Problem"]
+__all__ = ["FieldErrors", "Loc", "Problem", "key_name"]
 
 Loc = tuple[str | int, ...]
 """A path into the scenario data, as pydantic gives it: ``("doctors", 0, "id")``."""
@@ -30,7 +30,7 @@ class Problem(str):
     def __new__(
         cls, file: str, line: int | None, column: int | None, field: str, message: str
     ) -> Problem:
-        field, message = _one_line(field), _one_line(message)
+        field, message = _one_line(field) or "scenario", _one_line(message)
         where = file if line is None else f"{file}:{line}:{column}"
         self = super().__new__(cls, f"{where}: {field}: {message}")
         self.file, self.line, self.column = file, line, column
@@ -55,6 +55,12 @@ class Problem(str):
     def sort_key(self) -> tuple[int, int]:
         """Order of appearance in the file; problems without a place come first."""
         return (self.line or 0, self.column or 0)
+
+
+def key_name(key: object) -> str:
+    """A key as it goes into a dotted path; the empty key shows as ``''``."""
+    text = str(key)
+    return text if text else "''"
 
 
 def _one_line(text: str) -> str:

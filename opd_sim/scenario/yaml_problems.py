@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from opd_sim.scenario.problems import Problem
+from opd_sim.scenario.problems import Problem, key_name
 
 __all__ = ["duplicate_keys", "syntax_problem", "tab_problems", "unreadable_scalars"]
 
@@ -69,9 +69,9 @@ def duplicate_keys(text: str, filename: str) -> list[Problem]:
             continue
         first: dict[str, int] = {}
         for key, _ in node.value:
-            name = str(key.value)
+            name = key_name(key.value)
             if name in first:
-                message = f"duplicate key {name!r} (first given at line {first[name]})"
+                message = f"duplicate key {str(key.value)!r} (first given at line {first[name]})"
                 line, column = key.start_mark.line + 1, key.start_mark.column + 1
                 problems.append(Problem(filename, line, column, ".".join((*path, name)), message))
             else:
@@ -109,7 +109,7 @@ def _composed(text: str) -> Iterator[tuple[Any, tuple[str, ...]]]:
         yield node, path
         if node.id == "mapping":
             for key, value in reversed(node.value):
-                stack.append((value, (*path, str(key.value))))
+                stack.append((value, (*path, key_name(key.value))))
                 stack.append((key, path))
         elif node.id == "sequence":
             items = list(enumerate(node.value))

@@ -96,6 +96,7 @@ TOKENS = [
 @given(st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))
 @example("<<: \n  ? ")  # a merge of a null key once had no position
 @example("? - - ")  # ruamel itself fails on a list inside a list used as a key
+@example(": name%YAML 1.1\n: ")  # the empty key, twice
 def test_any_token_soup_gives_a_scenario_or_problems(text: str) -> None:
     """YAML-ish token soup (tags, anchors, merges, directives) never crashes the loader."""
     outcome = _outcome(text)
