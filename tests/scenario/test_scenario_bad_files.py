@@ -513,3 +513,18 @@ def test_a_session_inside_a_long_one_overlaps_it(
         f"opd-sim: error: {path}:2:12: sessions.0.open: overlaps sessions.1, which closes at 17:00",
         f"opd-sim: error: {path}:4:12: sessions.2.open: overlaps sessions.1, which closes at 17:00",
     ]
+
+
+def test_json_for_a_missing_file_has_no_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file that is not there has no line or column, in JSON as null."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "nope.yaml", "--json"]) == 2
+    captured = capsys.readouterr()
+    (problem,) = json.loads(captured.out)["problems"]
+    assert problem["line"] is None and problem["column"] is None
+    assert problem["text"] == "nope.yaml: file: no such file"
+    assert captured.err == "opd-sim: error: nope.yaml: file: no such file\n"
