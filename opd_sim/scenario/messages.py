@@ -43,7 +43,13 @@ def explain(error: Mapping[str, Any], root: type[BaseModel]) -> Iterator[Explain
     if kind == "too_short" and isinstance(given, Sequence) and len(given) >= ctx["min_length"]:
         return
     target, info = _schema_at(root, loc)
-    if kind == "extra_forbidden":
+    if kind == "missing" and loc == ("doctors",):
+        yield (
+            loc,
+            "required field is missing (list at least one, e.g. doctors: [{id: rao}])",
+            "value",
+        )
+    elif kind == "extra_forbidden":
         parent, _ = _schema_at(root, loc[:-1])
         yield loc, _unknown("field", str(loc[-1]), _field_names(parent)), "key"
     elif kind == "invalid_key":
