@@ -2,5 +2,6 @@
 
 from opd_sim.scenario.loading import load_scenario, scenario_from_text
 from opd_sim.scenario.model import Scenario
+from opd_sim.scenario.problems import Problem
 
-__all__ = ["Scenario", "load_scenario", "scenario_from_text"]
+__all__ = ["Problem", "Scenario", "load_scenario", "scenario_from_text"]

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from opd_sim.scenario.problems import FieldErrors
 
 __all__ = [
     "Distribution",
@@ -17,13 +19,14 @@ __all__ = [
     "Exponential",
     "Fixed",
     "LogNormal",
+    "NonNegativeDistribution",
     "Normal",
     "Uniform",
 ]
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def draw(self, rng: Any, size: int) -> Any:
         """``size`` values as a numpy array from generator ``rng``."""
@@ -107,7 +110,7 @@ class Uniform(_Dist):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if not self.high >= self.low:
-            raise ValueError("high must not be below low")
+            raise FieldErrors([(("high",), f"must not be below low ({_num(self.low)})")])
         return self
 
     def draw(self, rng: Any, size: int) -> Any:
@@ -122,16 +125,31 @@ class Empirical(_Dist):
     """One of ``values``, with probabilities proportional to ``weights`` (equal if omitted)."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: tuple[float, ...] = Field(min_length=1)
+    weights: tuple[float, ...] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:
-        if self.weights is not None:
-            if len(self.weights) != len(self.values):
-                raise ValueError("weights must have one entry per value")
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise ValueError("weights must be non-negative and not all zero")
+        weights = self.weights
+        if weights is None:
+            return self
+        if len(weights) != len(self.values):
+            raise FieldErrors(
+                [
+                    (
+                        ("weights",),
+                        f"{len(weights)} weights for {len(self.values)} values; "
+                        "give one weight per value",
+                    )
+                ]
+            )
+        negative = [
+            (("weights", i), "must not be negative") for i, w in enumerate(weights) if w < 0
+        ]
+        if negative:
+            raise FieldErrors(negative)
+        if sum(weights) <= 0:
+            raise FieldErrors([(("weights",), "must not all be zero")])
         return self
 
     def _p(self) -> list[float] | None:
@@ -152,3 +170,29 @@ class Empirical(_Dist):
 Distribution = Annotated[
     Fixed | Exponential | LogNormal | Normal | Uniform | Empirical, Field(discriminator="dist")
 ]
+
+
+def _num(value: float) -> str:
+    """12.0 -> '12', 0.25 -> '0.25'."""
+    return f"{value:g}"
+
+
+def _never_negative(dist: Any) -> Any:
+    """Reject a distribution that can draw a negative duration."""
+    blame: tuple[str | int, ...] | None = None
+    if isinstance(dist, Fixed) and dist.value < 0:
+        blame = ("value",)
+    elif isinstance(dist, Uniform) and dist.low < 0:
+        blame = ("low",)
+    elif isinstance(dist, Normal) and (dist.min is None or dist.min < 0):
+        blame = ("min",)
+    elif isinstance(dist, Empirical):
+        index = next((i for i, v in enumerate(dist.values) if v < 0), None)
+        blame = None if index is None else ("values", index)
+    if blame is not None:
+        raise FieldErrors([(blame, "this distribution would draw negative durations")])
+    return dist
+
+
+NonNegativeDistribution = Annotated[Distribution, AfterValidator(_never_negative)]
+"""A distribution of durations (consultations, lead times): it never draws a negative value."""

@@ -7,38 +7,43 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from opd_sim.errors import ScenarioError
+from opd_sim.scenario.messages import explain
 from opd_sim.scenario.model import Scenario
+from opd_sim.scenario.positions import locate
+from opd_sim.scenario.problems import Problem
+from opd_sim.scenario.reading import parse_yaml, plain, read_text
 
 __all__ = ["load_scenario", "scenario_from_text"]
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Parse and validate a scenario file; raise ScenarioError with one line per problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    text = read_text(path, str(path))
     return scenario_from_text(text, str(path))
 
 
 def scenario_from_text(text: str, filename: str = "<scenario>") -> Scenario:
-    """Parse and validate scenario YAML text (``filename`` is used in messages)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """Parse and validate scenario YAML text (``filename`` is used in messages).
 
-    yaml = YAML(typ="safe")
+    Every problem pydantic finds is reported, each as ``FILE:LINE:COL: field.path: message``,
+    in the order they appear in the file.
+    """
+    tree = parse_yaml(text, filename)
     try:
-        data = yaml.load(text)
-    except YAMLError as error:
-        raise ScenarioError([f"{filename}: YAML: {error}".replace("\n", " ")]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError([f"{filename}:1:1: the file must be a mapping of scenario fields"])
-    try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(plain(tree))
+    except RecursionError:
+        raise ScenarioError(
+            [Problem(filename, 1, 1, "yaml", "nested too deeply to read")]
+        ) from None
     except ValidationError as error:
-        problems = [
-            f"{filename}: {'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
-            for e in error.errors()
-        ]
+        problems: list[str] = []
+        for raw in error.errors():  # every error, not just the first
+            for loc, message, at in explain(raw, Scenario):
+                place = locate(tree, loc, at=at)
+                problem = Problem(
+                    filename, place.line, place.column, place.path or "scenario", message
+                )
+                if problem not in problems:
+                    problems.append(problem)
+        problems.sort(key=lambda p: p.sort_key if isinstance(p, Problem) else (0, 0))
         raise ScenarioError(problems) from None

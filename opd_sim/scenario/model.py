@@ -1,17 +1,37 @@
 """A scenario: one hospital OPD described as frozen, validated data (pydantic v2).
 
 Times of day are "HH:MM" strings turned into minutes after midnight; durations are in minutes
-unless the name says days or hours. Every model forbids unknown keys.
+unless the name says days or hours. Every model forbids unknown keys and non-finite numbers, and
+every sequence is a tuple, so a loaded scenario cannot change. Validators that blame a field below
+the one they check raise :class:`~opd_sim.scenario.problems.FieldErrors`, so a file's messages
+point at the exact key.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
+import dataclasses
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
-from opd_sim.scenario.distributions import Distribution, Exponential, Normal, Uniform
+from opd_sim.errors import OpdSimError
+from opd_sim.scenario.checks import across_items
+from opd_sim.scenario.distributions import (
+    Distribution,
+    Exponential,
+    NonNegativeDistribution,
+    Normal,
+    Uniform,
+)
+from opd_sim.scenario.messages import suggest
+from opd_sim.scenario.problems import FieldErrors, Loc
 
 __all__ = [
     "AdvanceBookings",
@@ -33,19 +53,54 @@ SOURCE_KEYS = ("emergency", "paid", "followup", "online", "walkin")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _minutes(value: Any) -> Any:
     """'09:30' -> 570; numbers pass through as minutes after midnight."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a time of day like '09:30' (got {str(value).lower()})")
     if isinstance(value, str):
-        hours, sep, minutes = value.partition(":")
-        if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
-            raise ValueError(f"expected a time of day like '09:30', got {value!r}")
-        if int(hours) > 24 or int(minutes) > 59:
-            raise ValueError(f"{value!r} is not a time of day")
-        return int(hours) * 60 + int(minutes)
+        hours, sep, minutes = value.strip().partition(":")
+        digits = (hours + minutes).isascii() and hours.isdigit() and minutes.isdigit()
+        if not sep or not digits or len(hours) > 2 or len(minutes) != 2:
+            raise ValueError(f"expected a time of day like '09:30' (got {value!r})")
+        total = int(hours) * 60 + int(minutes)
+        if int(minutes) > 59 or total > 24 * 60:
+            raise ValueError(f"{value!r} is not a time of day (00:00 to 24:00)")
+        return total
     return value
+
+
+def _ids_used_twice(doctors: list[tuple[int, Doctor]]) -> list[tuple[Loc, str]]:
+    """Each doctor whose id an earlier doctor already has."""
+    first: dict[str, int] = {}
+    twice: list[tuple[Loc, str]] = []
+    for index, doctor in doctors:
+        if doctor.id in first:
+            message = f"doctor id {doctor.id!r} is used twice (first by doctors.{first[doctor.id]})"
+            twice.append(((index, "id"), message))
+        first.setdefault(doctor.id, index)
+    return twice
+
+
+def _overlapping(sessions: list[tuple[int, Session]]) -> list[tuple[Loc, str]]:
+    """Each session that opens before every session opening earlier has closed."""
+    found: list[tuple[Loc, str]] = []
+    latest: tuple[int, Session] | None = None  # of those opening earlier, the last to close
+    for index, session in sorted(sessions, key=lambda pair: (pair[1].open, pair[0])):
+        if latest is not None and session.open < latest[1].close:
+            message = f"overlaps sessions.{latest[0]}, which closes at {clock(latest[1].close)}"
+            found.append(((index, "open"), message))
+        if latest is None or session.close > latest[1].close:
+            latest = (index, session)
+    return found
+
+
+def clock(minutes: float) -> str:
+    """570 -> '09:30' (for messages)."""
+    hours, rest = divmod(round(minutes), 60)
+    return f"{hours:02d}:{rest:02d}"
 
 
 class Session(_Model):
@@ -59,19 +114,26 @@ class Session(_Model):
     @model_validator(mode="after")
     def _closes_after_opening(self) -> Session:
         if not self.close > self.open:
-            raise ValueError("the session closes before it opens")
+            when = "when" if self.close == self.open else "before"
+            message = f"the session closes at {clock(self.close)}, {when} it opens"
+            raise FieldErrors([(("close",), f"{message} ({clock(self.open)})")])
         return self
 
 
 class Doctor(_Model):
-    """A doctor: seats per slot and consultation times (optionally per source)."""
+    """A doctor: seats per slot and consultation times (optionally per source).
+
+    A number given as ``id`` or ``name`` is read as text (``id: 7`` is ``"7"``).
+    """
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
 
     id: str = Field(min_length=1)
     name: str = ""
     seats_per_slot: int | None = Field(default=1, ge=1)  # null: no seat limit
-    consult_minutes: Distribution = Exponential(dist="exponential", mean=10.0)
+    consult_minutes: NonNegativeDistribution = Exponential(dist="exponential", mean=10.0)
     consult_minutes_by_source: dict[
-        Literal["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"], Distribution
+        Literal["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"], NonNegativeDistribution
     ] = Field(default_factory=dict)
 
     @field_validator("consult_minutes_by_source", mode="before")
@@ -84,7 +146,7 @@ class AdvanceBookings(_Model):
     """Tokens booked ahead (ONLINE, PAID): a Poisson number per OPD day, made lead_days before."""
 
     per_day: float = Field(default=0.0, ge=0)
-    lead_days: Distribution = Uniform(dist="uniform", low=0, high=7)
+    lead_days: NonNegativeDistribution = Uniform(dist="uniform", low=0, high=7)
 
 
 class WalkIns(_Model):
@@ -95,7 +157,7 @@ class WalkIns(_Model):
     """
 
     per_hour: float = Field(default=0.0, ge=0)
-    hourly_profile: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
+    hourly_profile: tuple[Annotated[float, Field(ge=0)], ...] = ()
 
 
 class FollowUps(_Model):
@@ -105,7 +167,7 @@ class FollowUps(_Model):
     """
 
     probability: Probability = 0.0
-    return_after_days: Distribution = Uniform(dist="uniform", low=7, high=14)
+    return_after_days: NonNegativeDistribution = Uniform(dist="uniform", low=7, high=14)
 
 
 class Emergencies(_Model):
@@ -128,7 +190,7 @@ class Cancellation(_Model):
     """A token of this source is cancelled with ``probability``, ``before_minutes`` early."""
 
     probability: Probability = 0.0
-    before_minutes: Distribution = Uniform(dist="uniform", low=60, high=24 * 60)
+    before_minutes: NonNegativeDistribution = Uniform(dist="uniform", low=60, high=24 * 60)
 
 
 class NoShow(_Model):
@@ -156,17 +218,20 @@ class SteadyState(_Model):
 
 
 class Scenario(_Model):
-    """Everything that defines a simulated OPD. Defaults make a ten-line file work."""
+    """Everything that defines a simulated OPD. Defaults make a ten-line file work.
+
+    ``sessions`` are kept in order of opening, whatever order the file gives them in.
+    """
 
     name: str = "scenario"
     description: str = ""
     seed: int = Field(default=0, ge=0)
     days: int = Field(default=1, ge=1)
-    sessions: list[Session] = Field(
-        default_factory=lambda: [Session(open=9 * 60, close=13 * 60)], min_length=1
+    sessions: tuple[Session, ...] = Field(
+        default=(Session(open=9 * 60, close=13 * 60),), min_length=1
     )
     slot_minutes: float = Field(default=15.0, gt=0)
-    doctors: list[Doctor] = Field(min_length=1)
+    doctors: tuple[Doctor, ...] = Field(min_length=1)
     demand: Demand = Demand()
     cancellation: dict[Literal[SOURCE_KEYS], Cancellation] = Field(default_factory=dict)  # type: ignore[valid-type]
     no_show: dict[Literal[SOURCE_KEYS], NoShow] = Field(default_factory=dict)  # type: ignore[valid-type]
@@ -185,15 +250,42 @@ class Scenario(_Model):
     def _lower_sources(cls, value: Any) -> Any:
         return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else value
 
+    @field_validator("doctors", mode="wrap")
+    @classmethod
+    def _unique_doctor_ids(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return across_items(value, handler, Doctor, _ids_used_twice)
+
+    @field_validator("sessions", mode="wrap")
+    @classmethod
+    def _sessions_apart(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        sessions = across_items(value, handler, Session, _overlapping)
+        return tuple(sorted(sessions, key=lambda session: session.open))
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, policy: PolicyChoice) -> PolicyChoice:
+        from opd_sim.engine import make_policy, policy_names
+
+        if policy.name not in policy_names():
+            guess = suggest(policy.name, policy_names())
+            hint = f"did you mean {guess!r}?" if guess else f"known: {', '.join(policy_names())}"
+            raise FieldErrors([(("name",), f"unknown policy {policy.name!r} ({hint})")])
+        try:
+            make_policy(policy.name, policy.params)
+        except OpdSimError as error:
+            takes = {f.name for f in dataclasses.fields(make_policy(policy.name))}
+            unknown = [key for key in policy.params if key not in takes]
+            blame = ("params", unknown[0]) if unknown else ("params",)
+            raise FieldErrors([(blame, str(error), "key" if unknown else "value")]) from None
+        return policy
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        seen: set[str] = set()
-        for doctor in self.doctors:
-            if doctor.id in seen:
-                raise ValueError(f"doctor id {doctor.id!r} is used twice")
-            seen.add(doctor.id)
-        ordered = sorted(self.sessions, key=lambda s: s.open)
-        for earlier, later in pairwise(ordered):
-            if later.open < earlier.close:
-                raise ValueError("sessions overlap")
+        longest = max(session.close - session.open for session in self.sessions)
+        if self.slot_minutes > longest:
+            message = (
+                f"a {self.slot_minutes:g}-minute slot does not fit in any session "
+                f"(the longest lasts {longest:g} minutes)"
+            )
+            raise FieldErrors([(("slot_minutes",), message)])
         return self

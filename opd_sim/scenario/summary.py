@@ -1,0 +1,35 @@
+"""A scenario in a few facts: what ``opd-sim validate`` says about a file that is fine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opd_sim.scenario.model import Scenario
+
+__all__ = ["demand_sources", "describe"]
+
+
+def demand_sources(scenario: Scenario) -> list[str]:
+    """The sources that will produce tokens, by engine name, in priority order."""
+    demand = scenario.demand
+    active = {
+        "EMERGENCY": demand.emergency.per_hour > 0,
+        "PAID": demand.paid.per_day > 0,
+        "FOLLOWUP": demand.followup.probability > 0,
+        "ONLINE": demand.online.per_day > 0,
+        "WALKIN": demand.walkin.per_hour > 0,
+    }
+    return [source for source, on in active.items() if on]
+
+
+def describe(scenario: Scenario) -> dict[str, Any]:
+    """Name, days, doctors, sessions, slot length, policy and the sources with demand."""
+    return {
+        "name": scenario.name,
+        "days": scenario.days,
+        "doctors": len(scenario.doctors),
+        "sessions": len(scenario.sessions),
+        "slot_minutes": scenario.slot_minutes,
+        "policy": scenario.policy.name,
+        "sources": demand_sources(scenario),
+    }
