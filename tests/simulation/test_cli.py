@@ -16,6 +16,8 @@ from .conftest import OPD_SIM, SCENARIOS
 
 ORIGINAL = str(SCENARIOS / "original_opd_day.yaml")
 OUTPUT_FILES = ["decisions.parquet", "manifest.json", "patients.parquet", "summary.json"]
+REPORT_FILES = ["report.html", "decisions_by_kind.png", "slot_fill.png", "status_by_source.png",
+                "waits_by_hour.png", "waits_by_source.png"]  # fmt: skip
 
 
 def _opd_sim(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
@@ -24,11 +26,11 @@ def _opd_sim(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
 
 
 def test_run_as_a_process_writes_the_four_files(tmp_path):
-    """A real `opd-sim run` process writes decisions, patients, summary and manifest."""
+    """A real `opd-sim run` process writes decisions, patients, summary, manifest and the report."""
     out = tmp_path / "out"
     done = _opd_sim("run", ORIGINAL, "--seed", "5", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == OUTPUT_FILES
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES + REPORT_FILES)
     assert list(tmp_path.iterdir()) == [out]  # no staging directory left behind
     decisions = pd.read_parquet(out / "decisions.parquet")
     patients = pd.read_parquet(out / "patients.parquet")
@@ -46,7 +48,7 @@ def test_run_as_a_process_writes_the_four_files(tmp_path):
 def test_run_json_prints_the_summary(tmp_path, capsys):
     """`run --json` prints the same summary JSON it writes to summary.json."""
     out = tmp_path / "out"
-    assert main(["run", ORIGINAL, "--out", str(out), "--json"]) == 0
+    assert main(["run", ORIGINAL, "--out", str(out), "--json", "--no-report"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads((out / "summary.json").read_text())
     assert printed["replications"] == 1 and "ci95" not in printed
@@ -55,7 +57,10 @@ def test_run_json_prints_the_summary(tmp_path, capsys):
 def test_run_with_replications_reports_intervals(tmp_path, capsys):
     """`run --replications 3` gives means, 95% intervals and per-replication summaries."""
     out = tmp_path / "out"
-    assert main(["run", ORIGINAL, "--replications", "3", "--out", str(out), "--json"]) == 0
+    assert (
+        main(["run", ORIGINAL, "--replications", "3", "--out", str(out), "--json", "--no-report"])
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["replications"] == 3 and len(summary["per_replication"]) == 3
     low, high = summary["ci95"]["tokens_booked"]
@@ -71,11 +76,13 @@ def test_run_defaults_to_results_scenario_name(tmp_path, capsys):
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        assert main(["run", ORIGINAL]) == 0
+        assert main(["run", ORIGINAL, "--no-report"]) == 0
     finally:
         os.chdir(cwd)
-    assert sorted(p.name for p in (tmp_path / "results" / "original_opd_day").iterdir()) \
+    assert (
+        sorted(p.name for p in (tmp_path / "results" / "original_opd_day").iterdir())
         == OUTPUT_FILES
+    )
     assert "wrote" in capsys.readouterr().out
 
 
@@ -84,7 +91,7 @@ def test_rerun_replaces_the_output_directory(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "stale.txt").write_text("old")
-    assert main(["run", ORIGINAL, "--out", str(out), "--seed", "1"]) == 0
+    assert main(["run", ORIGINAL, "--out", str(out), "--seed", "1", "--no-report"]) == 0
     assert sorted(p.name for p in out.iterdir()) == OUTPUT_FILES
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
@@ -92,7 +99,9 @@ def test_rerun_replaces_the_output_directory(tmp_path, capsys):
 def test_policy_override_is_used_and_recorded(tmp_path, capsys):
     """`--policy fifo` runs without bumps and the manifest and summary say fifo."""
     out = tmp_path / "out"
-    assert main(["run", ORIGINAL, "--policy", "fifo", "--out", str(out), "--json"]) == 0
+    assert (
+        main(["run", ORIGINAL, "--policy", "fifo", "--out", str(out), "--json", "--no-report"]) == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["policy"] == "fifo" and summary["bumped"] == 0
     assert json.loads((out / "manifest.json").read_text())["policy"]["name"] == "fifo"
@@ -190,7 +199,10 @@ def test_read_run_gives_back_the_simulated_frames(tmp_path, capsys, text):
         path = str(tmp_path / "quiet.yaml")
         (tmp_path / "quiet.yaml").write_text(text)
     out = tmp_path / "out"
-    assert main(["run", path, "--replications", "2", "--out", str(out), "--seed", "6"]) == 0
+    assert (
+        main(["run", path, "--replications", "2", "--out", str(out), "--seed", "6", "--no-report"])
+        == 0
+    )
     files = read_run(out)
     here = multiple_replications(load_scenario(path), 2, seed=6)
     assert_frame_equal(files.decisions, here.decisions)
