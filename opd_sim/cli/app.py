@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "opd_sim.cli.desk",
     "opd_sim.cli.validate",
     "opd_sim.cli.simulate",
+    "opd_sim.cli.compare",
     "opd_sim.cli.report",
 )
 

@@ -66,10 +66,12 @@ def _run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"run: --out {out} exists and is not a directory")
 
+    from opd_sim.experiments import open_executor
     from opd_sim.simulation import manifest, multiple_replications, write_run
 
-    result = multiple_replications(scenario, args.replications,
-                                   progress=_progress(args.replications))  # fmt: skip
+    with open_executor(args.workers, args.dask) as executor:
+        result = multiple_replications(scenario, args.replications, executor=executor,
+                                       progress=_progress(args.replications))  # fmt: skip
     write_run(result, out, manifest(result, args.scenario), report=not args.no_report)
     if args.json:
         print_json(_json_ready(result.summary))
@@ -160,6 +162,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
     print_table(rows, ["doctor", "seen", "utilisation", "overtime_min"])
 
 
+def add_executor_options(command: argparse.ArgumentParser) -> None:
+    """``--workers N`` (local processes) and ``--dask ADDRESS`` (a Dask scheduler)."""
+    command.add_argument("--workers", type=int, default=1, metavar="N",
+                         help="run replications in N local processes (default 1: in this one)")
+    command.add_argument("--dask", metavar="ADDRESS",
+                         help="run replications on the Dask scheduler at ADDRESS")  # fmt: skip
+
+
 def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     """Register ``run`` and ``simulate-day``."""
     run = commands.add_parser(
@@ -175,6 +185,7 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     run.add_argument("--out", metavar="DIR", help="output directory")
     run.add_argument("--no-report", action="store_true",
                      help="skip the plots and report.html (faster for sweeps)")  # fmt: skip
+    add_executor_options(run)
     run.set_defaults(handler=_run)
     day = commands.add_parser(
         "simulate-day", parents=[parent], help="simulate the original one OPD day",

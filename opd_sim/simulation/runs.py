@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -25,7 +26,7 @@ import pandas as pd
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.frames import decisions_frame, patients_frame
 from opd_sim.simulation.opd import Opd
-from opd_sim.simulation.streams import replication_seeds
+from opd_sim.simulation.streams import child, replication_seeds
 from opd_sim.simulation.summary import aggregate, summarize
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "manifest",
     "multiple_replications",
     "read_run",
+    "run_replication",
     "single_run",
     "summary_json",
     "write_run",
@@ -72,6 +74,19 @@ def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication:
     return opd, decisions, patients, summarize(opd, decisions, patients, warmup)
 
 
+def _without_opd(replication: Replication) -> tuple[Any, ...]:
+    opd, decisions, patients, summary = replication
+    return decisions, patients, summary, opd.policy_description, opd.decision_count
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], str, int]:  # fmt: skip
+    """One replication from nothing but picklable inputs (what a worker process is sent):
+    its decisions and patients frames, summary, policy description and decision count."""
+    sequence = child(np.random.SeedSequence(seed), replication)
+    return _without_opd(_simulate(scenario, sequence, replication))  # type: ignore[return-value]
+
+
 def single_run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> RunResult:
     """Replication ``replication`` of the scenario at ``seed`` (default: the scenario's seed)."""
     return multiple_replications(scenario, 1, seed=seed, first=replication)
@@ -83,25 +98,35 @@ def multiple_replications(
     seed: int | None = None,
     first: int = 0,
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Replications ``first .. first + replications - 1``, each on its own spawned seed sequence.
 
     Frames are concatenated with a ``replication`` column; the summary holds the mean of every
-    number with a 95 % t interval when there is more than one replication.
+    number with a 95 % t interval when there is more than one replication. With an
+    ``executor`` (see :func:`opd_sim.experiments.open_executor`) replications run there; the
+    results are identical, as each replication's streams depend only on the seed and its index.
     """
     if replications < 1:
         raise ValueError("replications must be 1 or more")
     seed = scenario.seed if seed is None else seed
-    sequences = replication_seeds(seed, first + replications)
     started = time.perf_counter()
     decisions, patients, summaries = [], [], []
     count = 0
     policy = ""
     indices: Iterable[int] = range(first, first + replications)
-    for r in progress(indices) if progress else indices:
-        opd, d, p, s = _simulate(scenario, sequences[r], r)
-        policy = opd.policy_description
-        count += opd.decision_count
+    if executor is None:
+        sequences = replication_seeds(seed, first + replications)
+        results: Iterable[Any] = (
+            _without_opd(_simulate(scenario, sequences[r], r)) for r in indices
+        )
+    else:
+        futures = [executor.submit(run_replication, scenario, seed, r) for r in indices]
+        results = (future.result() for future in futures)
+    ticks = progress(range(replications)) if progress else range(replications)
+    for _tick, (d, p, s, label, n) in zip(ticks, results, strict=False):
+        policy = label  # every replication describes the same policy
+        count += n
         decisions.append(d)
         patients.append(p)
         summaries.append(s)

@@ -1,0 +1,61 @@
+"""Where replications run: in this process, in local worker processes, or on a Dask cluster.
+
+Every choice is a ``concurrent.futures.Executor``; the experiment code only calls ``submit``
+and reads results in submission order, so results never depend on which executor ran them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from opd_sim.errors import InvalidInput
+
+__all__ = ["SerialExecutor", "open_executor"]
+
+
+class SerialExecutor(Executor):
+    """Runs each task at once in the calling process (the default: no start-up cost)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to the caller through the future, as pools do
+            future.set_exception(error)
+        return future
+
+
+@contextmanager
+def open_executor(workers: int = 1, dask_address: str | None = None) -> Iterator[Executor]:
+    """An executor for the duration of a ``with`` block.
+
+    ``dask_address`` (e.g. ``tcp://127.0.0.1:8786``) sends work to that Dask scheduler;
+    otherwise ``workers`` > 1 starts that many local processes, and 1 runs in this process.
+    """
+    if dask_address:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise InvalidInput(
+                "--dask needs dask.distributed: pip install 'opd-sim[dask]'"
+            ) from None
+        try:
+            client = Client(dask_address, timeout=10)
+        except OSError as error:
+            raise InvalidInput(
+                f"cannot reach the Dask scheduler at {dask_address}: {error}"
+            ) from None
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+    elif workers == 1:
+        yield SerialExecutor()
+    else:
+        raise InvalidInput(f"workers must be 1 or more, not {workers}")

@@ -1,0 +1,66 @@
+"""Replications give identical frames whichever executor runs them: serial, processes, Dask."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from opd_sim.errors import InvalidInput
+from opd_sim.experiments import SerialExecutor, open_executor
+from opd_sim.simulation import multiple_replications
+from tests.simulation.conftest import shipped
+
+REPLICATIONS = 4
+
+
+@pytest.fixture(scope="module")
+def serial():
+    """Four replications of the original OPD day run in this process, the reference."""
+    return multiple_replications(shipped("original_opd_day"), REPLICATIONS, seed=11)
+
+
+def assert_same_run(here, there) -> None:
+    """Frames equal cell for cell (dtypes included) and summaries equal."""
+    pd.testing.assert_frame_equal(here.decisions, there.decisions)
+    pd.testing.assert_frame_equal(here.patients, there.patients)
+    assert here.summary == there.summary
+    assert here.decision_count == there.decision_count
+
+
+def test_serial_executor_matches_the_plain_loop(serial) -> None:
+    """Submitting through SerialExecutor is the same as the in-process loop."""
+    again = multiple_replications(shipped("original_opd_day"), REPLICATIONS, seed=11,
+                                  executor=SerialExecutor())  # fmt: skip
+    assert_same_run(serial, again)
+
+
+def test_local_processes_give_identical_frames(serial) -> None:
+    """Two worker processes produce exactly the serial frames and summary."""
+    with open_executor(workers=2) as pool:
+        parallel = multiple_replications(shipped("original_opd_day"), REPLICATIONS, seed=11,
+                                         executor=pool)  # fmt: skip
+    assert_same_run(serial, parallel)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_on_loopback_gives_identical_frames(serial) -> None:
+    """A real Dask LocalCluster (two worker processes on 127.0.0.1) reproduces the serial run."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        with open_executor(dask_address=cluster.scheduler_address) as executor:
+            remote = multiple_replications(shipped("original_opd_day"), REPLICATIONS, seed=11,
+                                           executor=executor)  # fmt: skip
+    assert_same_run(serial, remote)
+
+
+def test_bad_executor_choices_are_input_errors() -> None:
+    """Zero workers, or a Dask address nobody listens on, is exit 2 with a clear message."""
+    with pytest.raises(InvalidInput, match="workers must be 1 or more"), open_executor(workers=0):
+        pass
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(InvalidInput, match="cannot reach the Dask scheduler"), open_executor(
+        dask_address="tcp://127.0.0.1:9"
+    ):
+        pass
