@@ -18,3 +18,12 @@ def test_ruff_check_is_clean() -> None:
         pytest.fail("ruff is not installed: pip install -e '.[dev]'")
     result = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    """`mypy` (configured in pyproject.toml to check the opd_sim package) reports no error."""
+    mypy = shutil.which("mypy")
+    if mypy is None:
+        pytest.fail("mypy is not installed: pip install -e '.[dev]'")
+    result = subprocess.run([mypy], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
