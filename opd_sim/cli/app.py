@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
             parser.print_help()
+            sys.stderr.write("opd-sim: error: give a command (see the list above)\n")
             return 2
         return handler(args)
     except OpdSimError as error:

@@ -39,10 +39,14 @@ def _print(comparison: Any) -> None:
 
 
 def _write(comparison: Any, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    comparison.table.to_csv(out / "comparison.csv", index=False)
-    comparison.per_replication.to_parquet(out / "comparison_replications.parquet", index=False)
-    (out / "comparison.json").write_text(json.dumps(comparison.to_json(), indent=2) + "\n")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        comparison.table.to_csv(out / "comparison.csv", index=False)
+        comparison.per_replication.to_parquet(out / "comparison_replications.parquet",
+                                              index=False)  # fmt: skip
+        (out / "comparison.json").write_text(json.dumps(comparison.to_json(), indent=2) + "\n")
+    except OSError as error:
+        raise InvalidInput(f"--out {out}: cannot write there: {error.strerror}") from None
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -57,6 +61,10 @@ def _compare(args: argparse.Namespace) -> int:
         raise InvalidInput("compare: --seed must be 0 or more")
     policies = [parse_policy(text) for text in args.policy]
     scenario = load_scenario(args.scenario)
+    if args.out:
+        from opd_sim.simulation import check_out_dir
+
+        check_out_dir(args.out)  # before the work, like `run`
     with open_executor(args.workers, args.dask) as executor:
         comparison = compare_policies(scenario, policies, args.replications, args.seed, executor)
     if args.out:

@@ -24,16 +24,19 @@ PROGRESS_DELAY_SECONDS = 2.0
 def _with_overrides(scenario: Any, seed: int | None, policy: str | None) -> Any:
     """The scenario with ``--seed`` / ``--policy`` applied; a bad policy is exit 2 here."""
     from opd_sim.engine import make_policy
-    from opd_sim.scenario.model import PolicyChoice
+    from opd_sim.experiments import parse_policy
+    from opd_sim.scenario import Scenario
 
     update: dict[str, Any] = {}
     if seed is not None:
         update["seed"] = seed
-    if policy is not None and policy != scenario.policy.name:
-        update["policy"] = PolicyChoice(name=policy)  # the scenario's params belong to its policy
-    if update:
-        scenario = scenario.model_copy(update=update)
-    make_policy(scenario.policy.name, dict(scenario.policy.params))  # UnknownPolicy: exit 2
+    if policy is not None:  # NAME[:k=v,...]; the scenario's own params belong to its own policy
+        name, params = parse_policy(policy)
+        make_policy(name, params)  # UnknownPolicy (exit 2) before anything runs
+        if name != scenario.policy.name or params:
+            update["policy"] = {"name": name, "params": params}
+    if update:  # validated again: model_copy would skip the scenario's checks
+        scenario = Scenario.model_validate({**scenario.model_dump(), **update})
     return scenario
 
 
@@ -63,11 +66,11 @@ def _run(args: argparse.Namespace) -> int:
         raise InvalidInput("run: --seed must be 0 or more")
     scenario = _with_overrides(load_scenario(args.scenario), args.seed, args.policy)
     out = Path(args.out) if args.out else _default_out(scenario.name)
-    if out.exists() and not out.is_dir():
-        raise InvalidInput(f"run: --out {out} exists and is not a directory")
 
     from opd_sim.experiments import open_executor
-    from opd_sim.simulation import manifest, multiple_replications, write_run
+    from opd_sim.simulation import check_out_dir, manifest, multiple_replications, write_run
+
+    check_out_dir(out)  # before the work: a run never overwrites what is not a run
 
     with open_executor(args.workers, args.dask) as executor:
         result = multiple_replications(scenario, args.replications, executor=executor,
@@ -181,7 +184,8 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--replications", type=int, default=1, metavar="R",
                      help="independent replications (default 1)")  # fmt: skip
-    run.add_argument("--policy", metavar="NAME", help="override the scenario's policy")
+    run.add_argument("--policy", metavar="NAME[:k=v,...]",
+                     help="override the scenario's policy (e.g. bump-cap:max_bumps=2)")  # fmt: skip
     run.add_argument("--out", metavar="DIR", help="output directory")
     run.add_argument("--no-report", action="store_true",
                      help="skip the plots and report.html (faster for sweeps)")  # fmt: skip

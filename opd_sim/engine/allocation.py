@@ -147,7 +147,8 @@ class Engine:
         out: list[Decision] = []
         policy = self.policy
         if source is _EMERGENCY and policy.may_overbook(slot, token):
-            full = len(slot.seated) >= policy.seats(slot)
+            # OVERBOOKED means past the slot's capacity, whatever extra seats a policy sells
+            full = len(slot.seated) >= min(slot.capacity, policy.seats(slot))
             self._seat(token, slot)
             if full:
                 self._say(out, at, DecisionKind.OVERBOOKED, token, slot, None,

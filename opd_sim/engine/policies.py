@@ -91,7 +91,7 @@ def make_policy(name: str | Policy, params: Mapping[str, Any] | None = None) -> 
         raise UnknownPolicy(f"policy {name!r} does not take {', '.join(unknown)} (takes: {takes})")
     try:
         return cls(**dict(params or {}))
-    except (TypeError, ValueError, InvalidInput) as error:
+    except (TypeError, ValueError, OverflowError, InvalidInput) as error:
         raise UnknownPolicy(f"policy {name!r}: {error}") from None
 
 

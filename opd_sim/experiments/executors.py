@@ -44,7 +44,7 @@ def open_executor(workers: int = 1, dask_address: str | None = None) -> Iterator
             ) from None
         try:
             client = Client(dask_address, timeout=10)
-        except OSError as error:
+        except (OSError, ValueError, TimeoutError) as error:  # unreachable, or not an address
             raise InvalidInput(
                 f"cannot reach the Dask scheduler at {dask_address}: {error}"
             ) from None

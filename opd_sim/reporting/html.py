@@ -57,11 +57,19 @@ def write_report(run_dir: str | Path) -> Path:
         raise InvalidInput(
             f"{run}: not a run output directory (missing {', '.join(missing) or 'the directory'})"
         )
-    summary = json.loads((run / "summary.json").read_text())
-    manifest_path = run / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    decisions = pd.read_parquet(run / "decisions.parquet")
-    patients = pd.read_parquet(run / "patients.parquet")
+    def read(name: str, how: Any) -> Any:
+        try:
+            return how(run / name)
+        except (OSError, ValueError) as error:  # truncated Parquet, broken JSON, unreadable
+            raise InvalidInput(f"{run / name}: cannot be read ({type(error).__name__})") from None
+
+    summary = read("summary.json", lambda p: json.loads(p.read_text()))
+    has_manifest = (run / "manifest.json").is_file()
+    manifest = read("manifest.json", lambda p: json.loads(p.read_text())) if has_manifest else {}
+    decisions = read("decisions.parquet", pd.read_parquet)
+    patients = read("patients.parquet", pd.read_parquet)
+    if not isinstance(summary, dict) or not isinstance(manifest, dict):
+        raise InvalidInput(f"{run}: summary.json and manifest.json must hold JSON objects")
     return render_report(run, decisions, patients, summary, manifest)
 
 

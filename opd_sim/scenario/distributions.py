@@ -25,8 +25,28 @@ __all__ = [
 ]
 
 
+#: Largest size of any distribution parameter (minutes: about two years; days: 2,700 years).
+#: Beyond it draws overflow or runs never end, so such a file is refused when it is validated.
+MAX_PARAMETER = 1_000_000.0
+
+
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _sizes_in_range(self) -> _Dist:
+        too_big = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            numbers = value if isinstance(value, tuple) else (value,)
+            for index, number in enumerate(numbers):
+                if isinstance(number, int | float) and abs(number) > MAX_PARAMETER:
+                    loc = (name, index) if isinstance(value, tuple) else (name,)
+                    too_big.append((loc, f"must be between -{MAX_PARAMETER:,.0f} and "
+                                         f"{MAX_PARAMETER:,.0f} (got {number:g})"))  # fmt: skip
+        if too_big:
+            raise FieldErrors(too_big)
+        return self
 
     def draw(self, rng: Any, size: int) -> Any:
         """``size`` values as a numpy array from generator ``rng``."""

@@ -130,7 +130,7 @@ class Doctor(_Model):
 
     id: str = Field(min_length=1)
     name: str = ""
-    seats_per_slot: int | None = Field(default=1, ge=1)  # null: no seat limit
+    seats_per_slot: int | None = Field(default=1, ge=1, le=100_000)  # null: no seat limit
     consult_minutes: NonNegativeDistribution = Exponential(dist="exponential", mean=10.0)
     consult_minutes_by_source: dict[
         Literal["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"], NonNegativeDistribution

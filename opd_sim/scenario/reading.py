@@ -74,7 +74,35 @@ def parse_yaml(text: str, filename: str) -> Any:
         line, column = _first_content(text)
         message = f"must be a mapping of scenario fields such as 'doctors:' (got {_kind(tree)})"
         raise _error(Problem(filename, line, column, "scenario", message))
+    size = _expanded_size(tree, {})
+    if size > MAX_VALUES:
+        message = (f"the file expands to more than {MAX_VALUES:,} values through YAML aliases "
+                   "(*name); a scenario is far smaller")  # fmt: skip
+        raise _error(Problem(filename, 1, 1, "yaml", message))
     return tree
+
+
+#: More values than any real scenario holds; aliases (*a) can multiply a small file past it.
+MAX_VALUES = 200_000
+
+
+def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
+    """How many values the tree holds once aliases are expanded, counted without expanding
+    them: a shared node's size is remembered (an alias bomb costs its file size, not 10^9)."""
+    if not isinstance(node, dict | list):
+        return 1
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_VALUES + 1  # a node that contains itself counts as too big
+    children = node.values() if isinstance(node, dict) else node
+    total = 1
+    for child in children:
+        total += _expanded_size(child, sizes)
+        if total > MAX_VALUES:
+            break
+    sizes[id(node)] = total
+    return total
 
 
 def plain(node: Any) -> Any:

@@ -22,6 +22,7 @@ from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.runs import (
     RunFiles,
     RunResult,
+    check_out_dir,
     manifest,
     multiple_replications,
     read_run,
@@ -44,6 +45,7 @@ __all__ = [
     "RunFiles",
     "RunResult",
     "aggregate",
+    "check_out_dir",
     "decisions_frame",
     "make_streams",
     "manifest",

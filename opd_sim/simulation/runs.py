@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opd_sim.errors import InvalidInput
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.frames import decisions_frame, patients_frame
 from opd_sim.simulation.opd import Opd
@@ -32,6 +33,7 @@ from opd_sim.simulation.summary import aggregate, summarize
 __all__ = [
     "RunFiles",
     "RunResult",
+    "check_out_dir",
     "manifest",
     "multiple_replications",
     "read_run",
@@ -203,9 +205,15 @@ def write_run(
     The files are written into a temporary directory beside ``out_dir`` and renamed into place,
     so a failure leaves either the old directory or nothing, never half a run.
     """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    out = check_out_dir(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as error:
+        raise InvalidInput(f"--out {out}: cannot write there: {error.strerror}") from None
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp's 0700 would hide results from colleagues
     try:
         result.decisions.to_parquet(staging / "decisions.parquet", index=False)
         result.patients.to_parquet(staging / "patients.parquet", index=False)
@@ -218,16 +226,48 @@ def write_run(
             summary = json.loads(summary_json(result.summary))
             render_report(staging, result.decisions, result.patients, summary,
                           json.loads(manifest_text))  # fmt: skip
-        if out.exists():
+        if out.exists():  # an earlier run's directory (check_out_dir said so): swap it out
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             os.replace(out, old / out.name)
-            os.replace(staging, out)
+            try:
+                os.replace(staging, out)
+            except OSError:
+                os.replace(old / out.name, out)  # put the earlier run back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, out)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InvalidInput(f"--out {out}: cannot write there: {error.strerror}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return out
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """``out_dir`` if a run may be written there, else InvalidInput (exit 2), before any work.
+
+    A run replaces an earlier run's directory (one holding ``manifest.json``) but never a
+    directory of anything else, which it would otherwise delete.
+    """
+    out = Path(out_dir).absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise InvalidInput(f"--out {out_dir} exists and is not a directory")
+        if any(out.iterdir()) and not (out / "manifest.json").is_file():
+            raise InvalidInput(
+                f"--out {out_dir} is a directory with other files in it; give a new or empty "
+                "directory, or an earlier run's"
+            )
+        if out == Path.cwd():
+            raise InvalidInput(f"--out {out_dir} is the working directory; give a subdirectory")
+    for parent in out.parents:  # the nearest existing ancestor must be a directory
+        if parent.exists():
+            if not parent.is_dir():
+                raise InvalidInput(f"--out {out_dir}: {parent} is not a directory")
+            break
     return out
 
 

@@ -71,12 +71,18 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
 
 def _refuse_unusable(path: Path) -> None:
     """Refuse a path we must not create or open, before anything is written."""
-    parent = path.parent
-    if not parent.is_dir():
-        raise StoreError(f"cannot create store {path}: directory {parent} does not exist")
-    if path.exists():
+    try:
+        parent_is_dir = path.parent.is_dir()
+        exists = path.exists()
+    except OSError as error:  # e.g. a name too long for the file system
+        raise StoreError(f"cannot use store path {str(path)[:80]}: {error.strerror}") from None
+    if not parent_is_dir:
+        raise StoreError(f"cannot create store {path}: directory {path.parent} does not exist")
+    if exists:
         if path.is_dir():
             raise StoreError(f"store {path} is a directory, not an opd_sim store")
+        if not path.is_file():  # a FIFO would block the read below; a device is no store
+            raise StoreError(f"store {path} is not a regular file, so not an opd_sim store")
         try:
             with path.open("rb") as file:
                 header = file.read(len(_SQLITE_HEADER))

@@ -94,7 +94,8 @@ def check_or_create(conn: sqlite3.Connection, name: str) -> None:
             raise StoreError(f"{name} has store schema version {version} and no migration from it")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back already; keep the first error
+            conn.execute("ROLLBACK")
         raise
 
 

@@ -34,15 +34,24 @@ def parse_time(value: str | datetime, field: str = "start") -> str:
     return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
 
 
+#: More seats than any consultation slot has; also keeps the value inside SQLite's INTEGER.
+MAX_CAPACITY = 100_000
+
+
 def parse_capacity(value: str | int, field: str = "capacity") -> int:
-    """A slot capacity: a whole number of at least 1."""
+    """A slot capacity: a whole number from 1 to :data:`MAX_CAPACITY`."""
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        number = int(value)
-    if number is None or number < 1:
-        raise InvalidInput(f"{field}: must be a whole number of at least 1, not {value!r}")
+    elif isinstance(value, str) and value.strip().lstrip("+-").isascii():
+        try:  # isdigit() alone would let '²' through to int()
+            number = int(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not 1 <= number <= MAX_CAPACITY:
+        raise InvalidInput(
+            f"{field}: must be a whole number from 1 to {MAX_CAPACITY:,}, not {value!r}"
+        )
     return number
 
 

@@ -12,6 +12,7 @@ from desk_helpers import Result, snapshot
 from opd_sim.store import APPLICATION_ID, Desk
 
 DAY = "2026-11-24"
+CAPACITY = "--capacity: must be a whole number from 1 to 100,000"
 SLOT = ["--doctor", "1", "--start", f"{DAY}T09:00", "--end", f"{DAY}T09:20", "--capacity", "2"]
 
 
@@ -40,10 +41,12 @@ BAD_INPUTS = [
     (slot_with(start=f"{DAY}T09:00+05:30"), 2, "--start: give the local time without", False),
     (slot_with(end=f"{DAY}T08:00"), 2, "--end: 2026-11-24T08:00:00 is not after --start", True),
     (slot_with(end=f"{DAY}T09:00"), 2, "is not after --start 2026-11-24T09:00:00", False),
-    (slot_with(capacity="0"), 2, "--capacity: must be a whole number of at least 1, not '0'", True),
-    (slot_with(capacity="-3"), 2, "--capacity: must be a whole number of at least 1", False),
-    (slot_with(capacity="2.5"), 2, "--capacity: must be a whole number of at least 1", False),
-    (slot_with(capacity="two"), 2, "--capacity: must be a whole number of at least 1", False),
+    (slot_with(capacity="0"), 2, CAPACITY + ", not '0'", True),
+    (slot_with(capacity="-3"), 2, CAPACITY, False),
+    (slot_with(capacity="2.5"), 2, CAPACITY, False),
+    (slot_with(capacity="two"), 2, CAPACITY, False),
+    (slot_with(capacity="²"), 2, CAPACITY, False),
+    (slot_with(capacity="9" * 23), 2, CAPACITY, False),
     (slot_with(doctor=str(2**64)), 2, "id out of range", False),
     (["slot", "list", "--doctor", "9"], 2, "unknown doctor id 9", False),
     ([*BOOK[:3], "99", *BOOK[4:]], 2, "unknown slot id 99", True),

@@ -133,3 +133,16 @@ def test_a_token_in_consultation_is_never_bumped() -> None:
     assert walkin in slot.seated and walkin.in_consult
     engine.complete(walkin.id, at=9)
     assert not walkin.in_consult
+
+
+def test_an_emergency_past_capacity_is_overbooked_even_when_the_policy_sells_more_seats() -> None:
+    """Under noshow-overbook an emergency seated past the slot's capacity is OVERBOOKED."""
+    engine = engine_with("noshow-overbook", no_show_rate=0.5)  # capacity 1, sells 2 seats
+    engine.book(1, "ONLINE")
+    assert trace(engine.book(1, "EMERGENCY").decisions) == [("OVERBOOKED", 2, 1, None)]
+
+
+def test_an_infinite_reservation_is_a_policy_error() -> None:
+    """reserved: {WALKIN: inf} is refused as a bad policy parameter, not an overflow."""
+    with pytest.raises(UnknownPolicy, match="policy 'reserved'"):
+        make_policy("reserved", {"reserved": {"WALKIN": float("inf")}})

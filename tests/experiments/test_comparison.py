@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys as _sys
+from pathlib import Path as _Path
 
 import pytest
 
@@ -13,6 +15,8 @@ from opd_sim.experiments import compare_policies, parse_policy
 from tests.simulation.conftest import SCENARIOS, shipped
 
 ORIGINAL = str(SCENARIOS / "original_opd_day.yaml")
+
+OPD_SIM_SCRIPT = str(_Path(_sys.executable).with_name("opd-sim"))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +64,7 @@ def test_compare_command_writes_json_and_files(tmp_path) -> None:
     """A real `opd-sim compare` process prints the comparison as JSON and writes its files."""
     out = tmp_path / "cmp"
     done = subprocess.run(
-        ["opd-sim", "compare", ORIGINAL, "--policy", "priority-bump", "--policy", "fifo",
+        [OPD_SIM_SCRIPT, "compare", ORIGINAL, "--policy", "priority-bump", "--policy", "fifo",
          "--replications", "3", "--out", str(out), "--json"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -64,3 +64,12 @@ def test_bad_executor_choices_are_input_errors() -> None:
         dask_address="tcp://127.0.0.1:9"
     ):
         pass
+
+
+def test_a_malformed_dask_address_is_an_input_error() -> None:
+    """`--dask notanaddress` is exit 2, not a crash."""
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(InvalidInput, match="cannot reach the Dask scheduler"), open_executor(
+        dask_address="notanaddress"
+    ):
+        pass

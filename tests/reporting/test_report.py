@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys as _sys
 from pathlib import Path
+from pathlib import Path as _Path
 
 import pytest
 
@@ -14,6 +16,8 @@ from opd_sim.simulation import manifest, write_run
 from tests.simulation.conftest import shipped_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+OPD_SIM_SCRIPT = str(_Path(_sys.executable).with_name("opd-sim"))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +52,22 @@ def test_report_command_rebuilds_the_report(run_dir: Path, capsys: pytest.Captur
 def test_report_of_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
     """Not a run directory: exit 2, one line naming what is missing, nothing written."""
     (tmp_path / "summary.json").write_text("{}")
-    result = subprocess.run(["opd-sim", "report", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run([OPD_SIM_SCRIPT, "report", str(tmp_path)], capture_output=True,
+                            text=True)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "missing decisions.parquet" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+@pytest.mark.parametrize(("name", "damage"), [("summary.json", b"{not json"),
+                                              ("patients.parquet", b"PAR1 truncated")])  # fmt: skip
+def test_report_of_a_damaged_run_names_the_bad_file(run_dir, tmp_path, name, damage, capsys):
+    """A corrupt summary or Parquet file: exit 2 and one line naming it, not a traceback."""
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    (broken / name).write_bytes(damage)
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{name}: cannot be read" in err

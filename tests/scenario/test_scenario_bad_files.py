@@ -31,6 +31,37 @@ ONE_DOCTOR = "doctors: [{id: rao}]\n"
 
 BAD = [
     Bad(
+        "huge-seats-per-slot",
+        "doctors:\n  - id: a\n    seats_per_slot: 100000000000000000000000\n",
+        "3:21",
+        "doctors.0.seats_per_slot",
+        "100000",
+    ),
+    Bad(
+        "huge-distribution-parameter",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: lognormal, mean: 1e308, sd: 3}\n",
+        "3:46",
+        "doctors.0.consult_minutes.mean",
+        "must be between -1,000,000 and 1,000,000",
+    ),
+    Bad(
+        "alias-bomb",
+        "x:\n  a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+        + "".join(f"  {n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]\n"
+                  for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+        + "description: *i\n" + ONE_DOCTOR,
+        "1:1",
+        "yaml",
+        "expands to more than 200,000 values",
+    ),
+    Bad(
+        "infinite-reservation",
+        ONE_DOCTOR + "policy: {name: reserved, params: {reserved: {WALKIN: .inf}}}\n",
+        "2:34",
+        "policy.params",
+        "policy 'reserved': cannot convert float infinity",
+    ),
+    Bad(
         "yaml-syntax",
         "name: x\ndoctors: [\n  {id: a}\nname: y\n",
         "4:1",

@@ -87,13 +87,33 @@ def test_run_defaults_to_results_scenario_name(tmp_path, capsys):
 
 
 def test_rerun_replaces_the_output_directory(tmp_path, capsys):
-    """Running again into the same --out replaces the old files and leaves no stray ones."""
+    """Running again into an earlier run's --out replaces its files and leaves no stray ones."""
     out = tmp_path / "out"
-    out.mkdir()
+    assert main(["run", ORIGINAL, "--out", str(out), "--seed", "2", "--no-report"]) == 0
     (out / "stale.txt").write_text("old")
     assert main(["run", ORIGINAL, "--out", str(out), "--seed", "1", "--no-report"]) == 0
     assert sorted(p.name for p in out.iterdir()) == OUTPUT_FILES
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging directory left behind
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_out_never_overwrites_a_directory_that_is_not_a_run(tmp_path, capsys, command):
+    """A --out holding other files, a file, or a path under a file: exit 2, nothing touched."""
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("keep me too")
+    extra = ["--policy", "fifo", "--policy", "priority-bump", "--replications", "2"]
+    for out, fragment in [(mine, "with other files in it"), (a_file, "is not a directory"),
+                          (a_file / "sub", "is not a directory")]:  # fmt: skip
+        args = [command, ORIGINAL, "--out", str(out), *(extra if command == "compare" else [])]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and fragment in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "project"]
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
 
 
 def test_policy_override_is_used_and_recorded(tmp_path, capsys):
