@@ -110,3 +110,34 @@ def measured(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     minute = frame["arrived_at"] - frame["day"] * 1440
     inside = (minute - sessions[0][0] >= warmup) & (sessions[-1][1] - minute > cooldown)
     return frame[inside & frame["wait_minutes"].notna()]
+
+
+def with_demand(base: Scenario, **demand: Any) -> Scenario:
+    """``base`` with some of its demand replaced (re-validated)."""
+    tree = base.model_dump()
+    return Scenario.model_validate({**tree, "demand": {**tree["demand"], **demand}})
+
+
+def per_replication(frame: pd.DataFrame, how: Any, replications: int) -> np.ndarray:
+    """``how(group)`` for each replication's rows of ``frame``, NaN where a replication has none."""
+    values = frame.groupby("replication").apply(how, include_groups=False)
+    return values.reindex(range(replications)).to_numpy(dtype=float)
+
+
+def time_average_waiting(frame: pd.DataFrame, start: float, end: float,
+                         replications: int) -> np.ndarray:  # fmt: skip
+    """Per replication, the time-average number of patients waiting (arrived, not yet called)
+    over [start, end): each patient's waiting interval clipped to the window, summed."""
+    called = frame["consult_start"].to_numpy()
+    arrived = frame["arrived_at"].to_numpy()
+    overlap = np.clip(np.minimum(called, end) - np.maximum(arrived, start), 0.0, None)
+    totals = pd.Series(overlap).groupby(frame["replication"].to_numpy()).sum()
+    return totals.reindex(range(replications), fill_value=0.0).to_numpy() / (end - start)
+
+
+def busy_share(frame: pd.DataFrame, start: float, end: float, doctors: int = 1) -> np.ndarray:
+    """Per replication, the share of [start, end) the doctors spent consulting (consultations
+    clipped to the window), averaged over ``doctors``."""
+    busy = np.clip(np.minimum(frame["consult_end"], end) - np.maximum(frame["consult_start"], start),
+                   0.0, None)  # fmt: skip
+    return busy.groupby(frame["replication"]).sum().to_numpy() / (end - start) / doctors
