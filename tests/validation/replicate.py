@@ -138,6 +138,6 @@ def time_average_waiting(frame: pd.DataFrame, start: float, end: float,
 def busy_share(frame: pd.DataFrame, start: float, end: float, doctors: int = 1) -> np.ndarray:
     """Per replication, the share of [start, end) the doctors spent consulting (consultations
     clipped to the window), averaged over ``doctors``."""
-    busy = np.clip(np.minimum(frame["consult_end"], end) - np.maximum(frame["consult_start"], start),
-                   0.0, None)  # fmt: skip
+    ends = np.minimum(frame["consult_end"], end)
+    busy = np.clip(ends - np.maximum(frame["consult_start"], start), 0.0, None)
     return busy.groupby(frame["replication"]).sum().to_numpy() / (end - start) / doctors
