@@ -107,8 +107,9 @@ def _on_the_day(scenario: Scenario, calendar: SlotCalendar,
                 streams: dict[str, np.random.Generator]) -> list[Cohort]:  # fmt: skip
     """PAID, FOLLOWUP and ONLINE patients turning up unbooked, each source a Poisson stream."""
     cohorts = []
+    by_source = {str(key).upper(): rate for key, rate in scenario.demand.on_the_day.items()}
     for source in (Source.PAID, Source.FOLLOWUP, Source.ONLINE):
-        arrivals = scenario.demand.on_the_day.get(source.name.lower())
+        arrivals = by_source.get(source.name)
         if arrivals is None:
             continue
         pieces = _pieces(calendar, list(arrivals.hourly_profile))
