@@ -14,8 +14,7 @@ from .replicate import CONFIDENCE, interval, replicate, scenario
 
 
 def test_bailey_welch_waits_are_exact() -> None:
-    """Fixed 10-minute consultations, punctual patients, two booked at 09:00 then one every
-    10 minutes: each patient, in the order seen, waits exactly bailey_welch_waits."""
+    """Bailey-Welch (two at 09:00, then one per consult): every wait is exactly the rule's."""
     base = scenario("bailey_welch")
     patients = single_run(base).patients.sort_values("consult_start")
     booked = sum(appointment.count for appointment in base.demand.appointments)
@@ -52,9 +51,7 @@ def show_ups() -> np.ndarray:
 
 
 def test_show_ups_are_binomial() -> None:
-    """Shows per booked slot: the 99 % t interval of the mean holds n q, the 99 % chi-square
-    interval of the variance holds n q (1 - q), and a chi-square goodness-of-fit test does not
-    reject Binomial(n, q) at the 1 % level."""
+    """Shows of 20 booked at q = 0.8: mean, variance (99 % CIs) and chi-square fit are binomial."""
     counts = show_ups()
     mean, variance = theory.binomial_show_ups(BOOKED, SHOW)
     ci = interval(counts)

@@ -36,8 +36,7 @@ def time_average(arrivals: np.ndarray, departures: np.ndarray) -> tuple[float, f
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_littles_law_holds_on_the_frames(path: Path) -> None:
-    """For patients seen: L (event sweep over both frames) equals lambda W (patients frame), for
-    the queue (arrival to call) and for the whole visit (arrival to the COMPLETED decision)."""
+    """L (event sweep over both frames) equals lambda W, for the queue and for the whole visit."""
     result = single_run(load_scenario(path))
     patients, decisions = result.patients, result.decisions
     seen = patients[patients["status"] == "COMPLETED"].set_index("token_id")

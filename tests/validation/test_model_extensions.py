@@ -15,8 +15,7 @@ from .replicate import scenario
 
 
 def test_shared_queue_never_leaves_a_doctor_idle_while_someone_waits() -> None:
-    """With one shared queue, whenever a patient waits every doctor of the queue is consulting:
-    at each waiting patient's arrival, all three doctors are busy."""
+    """With one shared queue, all three doctors are busy whenever a patient arrives to wait."""
     base = scenario("mmc_shared", sessions=[{"open": "09:00", "close": "13:00"}],
                     steady_state=None)  # fmt: skip
     patients = single_run(base).patients
@@ -30,8 +29,7 @@ def test_shared_queue_never_leaves_a_doctor_idle_while_someone_waits() -> None:
 
 
 def test_without_a_shared_queue_a_doctor_can_idle_while_others_have_a_queue() -> None:
-    """The same demand with a queue per doctor: some patient waits while a doctor is free (so
-    the shared-queue test above is not vacuous)."""
+    """With a queue per doctor, some patient waits while a doctor is free (the test above bites)."""
     base = scenario("mmc_shared", sessions=[{"open": "09:00", "close": "13:00"}],
                     steady_state=None)  # fmt: skip
     tree = base.model_dump()
@@ -46,8 +44,7 @@ def test_without_a_shared_queue_a_doctor_can_idle_while_others_have_a_queue() ->
 
 
 def test_on_the_day_patients_keep_their_source_and_come_at_once() -> None:
-    """PAID, FOLLOWUP and ONLINE patients turning up unbooked are booked on arrival, present at
-    once (requested = arrived), with their own source and consultation times."""
+    """Unbooked PAID, FOLLOWUP, ONLINE patients come at once with their own consult times."""
     patients = single_run(scenario("priority_five", sessions=[{"open": "09:00", "close": "12:00"}],
                                    steady_state=None)).patients  # fmt: skip
     for source in ("PAID", "FOLLOWUP", "ONLINE"):
@@ -75,8 +72,7 @@ def test_appointments_book_the_slots_they_name() -> None:
     ],
 )
 def test_bad_appointments_are_refused(line: str, message: str) -> None:
-    """An appointment with an unknown doctor, a day past the horizon, or a time no slot starts
-    at is a scenario error naming the field."""
+    """An unknown doctor, a day past the horizon or a time no slot starts at is refused."""
     text = f"doctors:\n  - id: rao\ndemand:\n  appointments:\n    - {line}\n"
     with pytest.raises(ScenarioError) as caught:
         scenario_from_text(text, "clinic.yaml")
@@ -84,8 +80,7 @@ def test_bad_appointments_are_refused(line: str, message: str) -> None:
 
 
 def test_cooldown_leaves_out_the_last_arrivals() -> None:
-    """steady_state.cooldown_minutes drops from the waits exactly the patients arriving within
-    that many minutes of the close."""
+    """cooldown_minutes drops exactly the patients arriving that near the close from the waits."""
     base = scenario("mm1", sessions=[{"open": "09:00", "close": "13:00"}],
                     steady_state={"warmup_minutes": 30, "cooldown_minutes": 45})  # fmt: skip
     result = single_run(base)

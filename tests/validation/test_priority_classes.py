@@ -77,9 +77,7 @@ def test_cobham_class_wait(k: int) -> None:
 
 @pytest.mark.parametrize("order", ["priority", pytest.param("arrival", marks=pytest.mark.slow)])
 def test_kleinrock_conservation(order: str) -> None:
-    """sum_k rho_k Wq_k (per replication) has a 99 % CI holding Kleinrock's rho W0 / (1 - rho),
-    in priority order and in arrival order alike (the law holds for any work-conserving
-    non-preemptive order)."""
+    """sum rho_k Wq_k lies in the 99 % CI of Kleinrock's conserved work, in either order."""
     rates, means, seconds = classes(scenario("priority_five"))
     result = run(order)
     weighted = sum(rate * mean * class_waits(result, source)
@@ -91,8 +89,7 @@ def test_kleinrock_conservation(order: str) -> None:
 
 
 def test_allocation_stays_out_of_the_way() -> None:
-    """No token is bumped, waitlisted, overbooked, cancelled or left unseen: the engine only
-    allocates and completes, so the waits are the queue's alone."""
+    """The engine only allocates and completes (no bumps, waitlists, overbooking)."""
     result = run("priority")
     kinds = set(result.decisions["kind"].astype(str))
     assert kinds == {"ALLOCATED", "COMPLETED"}, kinds

@@ -86,8 +86,7 @@ def test_mm1_utilisation_after_warmup(rho: float) -> None:
 
 
 def test_steady_state_summary_counts_the_measured_patients() -> None:
-    """The summary's waits (steady-state mode) are exactly those of the patients arriving after
-    the warm-up, recomputed from the patients frame."""
+    """The summary's waits are exactly those of patients arriving after the warm-up (frames)."""
     run, _, _ = mm1(0.6)
     frame = measured(run.patients, scenario("mm1"))
     counts = frame.groupby("replication")["wait_minutes"].count().to_numpy()
@@ -100,8 +99,7 @@ def test_steady_state_summary_counts_the_measured_patients() -> None:
 
 @pytest.mark.parametrize("rho", RHOS)
 def test_mm1_littles_law_in_steady_state(rho: float) -> None:
-    """Over the post-warm-up window, the time-average number waiting L minus lambda * W (both
-    from the patients frame) has a 99 % CI containing 0, and L matches lambda Wq of theory."""
+    """After the warm-up, L - lambda W has a 99 % CI holding 0, and L holds lambda Wq of theory."""
     run, lam, mu = mm1(rho)
     base = scenario("mm1")
     start = base.sessions[0].open + base.steady_state.warmup_minutes
@@ -193,8 +191,7 @@ def test_erlang_c_probability_of_waiting() -> None:
 
 @pytest.mark.slow
 def test_erlang_c_utilisation() -> None:
-    """Three doctors sharing a queue are busy rho = lambda / (c mu) of the post-warm-up time
-    on average (99 % CI), as in M/M/c."""
+    """Doctors sharing a queue are busy rho = lambda / (c mu) of the time (99 % CI)."""
     c, lam, mu = _mmc_theory()
     base = scenario("mmc_shared")
     start = base.sessions[0].open + base.steady_state.warmup_minutes
