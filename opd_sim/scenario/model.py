@@ -10,6 +10,7 @@ point at the exact key.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -35,6 +36,7 @@ from opd_sim.scenario.problems import FieldErrors, Loc
 
 __all__ = [
     "AdvanceBookings",
+    "Appointment",
     "Cancellation",
     "Demand",
     "Doctor",
@@ -50,6 +52,7 @@ __all__ = [
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 SOURCE_KEYS = ("emergency", "paid", "followup", "online", "walkin")
+BOOKED_SOURCES = ("PAID", "FOLLOWUP", "ONLINE")  # sources that hold a booking made ahead
 
 
 class _Model(BaseModel):
@@ -135,6 +138,8 @@ class Doctor(_Model):
     consult_minutes_by_source: dict[
         Literal["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"], NonNegativeDistribution
     ] = Field(default_factory=dict)
+    # doctors naming the same queue share it: any of them free calls its next patient
+    queue: str | None = Field(default=None, min_length=1)
 
     @field_validator("consult_minutes_by_source", mode="before")
     @classmethod
@@ -176,14 +181,51 @@ class Emergencies(_Model):
     per_hour: float = Field(default=0.0, ge=0)
 
 
+class Appointment(_Model):
+    """``count`` tokens of ``source`` booked into the slot of ``doctor`` starting at ``time`` on
+    ``day``, ``lead_days`` before that day's first session opens: a fixed appointment schedule.
+
+    A number given as ``doctor`` is read as text, as a doctor's ``id`` is.
+    """
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    doctor: str = Field(min_length=1)
+    day: int = Field(default=0, ge=0)
+    time: float = Field(ge=0, le=24 * 60)
+    count: int = Field(default=1, ge=1)
+    source: Literal["PAID", "FOLLOWUP", "ONLINE"] = "ONLINE"
+    lead_days: float = Field(default=1.0, ge=0)
+
+    _time = field_validator("time", mode="before")(_minutes)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _upper_source(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
 class Demand(_Model):
-    """Where tokens come from, by source."""
+    """Where tokens come from, by source.
+
+    ``on_the_day`` lets PAID, FOLLOWUP and ONLINE patients also turn up without a booking, as
+    walk-ins do (a Poisson stream each); ``appointments`` books a fixed schedule.
+    """
 
     online: AdvanceBookings = AdvanceBookings()
     paid: AdvanceBookings = AdvanceBookings()
     walkin: WalkIns = WalkIns()
     followup: FollowUps = FollowUps()
     emergency: Emergencies = Emergencies()
+    on_the_day: dict[Literal["paid", "followup", "online"], WalkIns] = Field(
+        default_factory=dict
+    )
+    appointments: tuple[Appointment, ...] = ()
+
+    @field_validator("on_the_day", mode="before")
+    @classmethod
+    def _lower_sources(cls, value: Any) -> Any:
+        return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class Cancellation(_Model):
@@ -212,9 +254,12 @@ class PolicyChoice(_Model):
 
 
 class SteadyState(_Model):
-    """Validation mode: a long session whose first ``warmup_minutes`` are left out of statistics."""
+    """Validation mode: a long session whose first ``warmup_minutes`` are left out of statistics,
+    and whose last ``cooldown_minutes`` too (arrivals stop at the close, which would shorten the
+    waits of the last patients under a priority order)."""
 
     warmup_minutes: float = Field(default=0.0, ge=0)
+    cooldown_minutes: float = Field(default=0.0, ge=0)
 
 
 class Scenario(_Model):
@@ -288,4 +333,36 @@ class Scenario(_Model):
                 f"(the longest lasts {longest:g} minutes)"
             )
             raise FieldErrors([(("slot_minutes",), message)])
+        problems = _appointment_problems(self)
+        if problems:
+            raise FieldErrors(problems)
         return self
+
+
+def slot_starts(scenario: Scenario) -> list[float]:
+    """Minute of day at which each slot of a day starts (the simulator cuts the same slots)."""
+    starts: list[float] = []
+    for session in scenario.sessions:
+        count = math.ceil((session.close - session.open) / scenario.slot_minutes - 1e-9)
+        starts += [session.open + k * scenario.slot_minutes for k in range(count)]
+    return starts
+
+
+def _appointment_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """Appointments naming an unknown doctor, a day past the horizon, or no slot's start."""
+    doctors = [doctor.id for doctor in scenario.doctors]
+    starts = slot_starts(scenario)
+    problems: list[tuple[Loc, str]] = []
+    for index, booking in enumerate(scenario.demand.appointments):
+        where: Loc = ("demand", "appointments", index)
+        if booking.doctor not in doctors:
+            guess = suggest(booking.doctor, doctors)
+            hint = f"did you mean {guess!r}?" if guess else f"known: {', '.join(doctors)}"
+            problems.append(((*where, "doctor"), f"unknown doctor {booking.doctor!r} ({hint})"))
+        if booking.day >= scenario.days:
+            message = f"day {booking.day} is past the last OPD day ({scenario.days - 1})"
+            problems.append(((*where, "day"), message))
+        if not any(abs(booking.time - start) < 1e-6 for start in starts):
+            message = f"no slot starts at {clock(booking.time)} (appointments book a slot's start)"
+            problems.append(((*where, "time"), message))
+    return problems

@@ -12,11 +12,13 @@ __all__ = ["demand_sources", "describe"]
 def demand_sources(scenario: Scenario) -> list[str]:
     """The sources that will produce tokens, by engine name, in priority order."""
     demand = scenario.demand
+    unbooked = {source.upper() for source, rate in demand.on_the_day.items() if rate.per_hour > 0}
+    booked = unbooked | {appointment.source for appointment in demand.appointments}
     active = {
         "EMERGENCY": demand.emergency.per_hour > 0,
-        "PAID": demand.paid.per_day > 0,
-        "FOLLOWUP": demand.followup.probability > 0,
-        "ONLINE": demand.online.per_day > 0,
+        "PAID": demand.paid.per_day > 0 or "PAID" in booked,
+        "FOLLOWUP": demand.followup.probability > 0 or "FOLLOWUP" in booked,
+        "ONLINE": demand.online.per_day > 0 or "ONLINE" in booked,
         "WALKIN": demand.walkin.per_hour > 0,
     }
     return [source for source, on in active.items() if on]

@@ -25,6 +25,7 @@ class Cohort:
     """The requests of one source: when, for which day, doctor and slot, and the patients' draws.
 
     ``doctor`` and ``slot_index`` are -1 where they are chosen when the request is made.
+    ``on_the_day``: the patients turn up unbooked and book on arrival, as walk-ins do.
     """
 
     source: Source
@@ -34,6 +35,7 @@ class Cohort:
     slot_index: np.ndarray
     lead_days: np.ndarray
     attributes: Attributes
+    on_the_day: bool = False
 
 
 def cohort_rows(cohort: Cohort) -> list[tuple[Any, ...]]:
@@ -101,6 +103,51 @@ def _poisson_times(rng: np.random.Generator, days: int, pieces: list[tuple[float
     return times, (times // MINUTES_PER_DAY).astype(np.int64)
 
 
+def _on_the_day(scenario: Scenario, calendar: SlotCalendar,
+                streams: dict[str, np.random.Generator]) -> list[Cohort]:  # fmt: skip
+    """PAID, FOLLOWUP and ONLINE patients turning up unbooked, each source a Poisson stream."""
+    cohorts = []
+    by_source = {str(key).upper(): rate for key, rate in scenario.demand.on_the_day.items()}
+    for source in (Source.PAID, Source.FOLLOWUP, Source.ONLINE):
+        arrivals = by_source.get(source.name)
+        if arrivals is None:
+            continue
+        pieces = _pieces(calendar, list(arrivals.hourly_profile))
+        times, day = _poisson_times(streams["on_the_day_arrivals"], scenario.days, pieces,
+                                    arrivals.per_hour)  # fmt: skip
+        none, lead = np.full(len(times), -1), np.zeros(len(times))
+        attributes = draw_attributes(scenario, streams, source, None, lead, present=True)
+        cohorts.append(Cohort(source, times, day, none, none, lead, attributes, on_the_day=True))
+    return cohorts
+
+
+def _slot_starting(calendar: SlotCalendar, minute_of_day: float) -> int:
+    """The index of the slot of a day starting at ``minute_of_day`` (the scenario checked one
+    does)."""
+    starts = calendar.starts_of_day
+    return min(range(len(starts)), key=lambda k: abs(starts[k] - minute_of_day))
+
+
+def _appointments(scenario: Scenario, calendar: SlotCalendar,
+                  streams: dict[str, np.random.Generator]) -> list[Cohort]:  # fmt: skip
+    """The fixed schedule of ``demand.appointments``: one cohort per source, in file order."""
+    doctor_index = {doctor_id: i for i, doctor_id in enumerate(calendar.doctor_ids)}
+    first_open = calendar.sessions_of_day[0][0]
+    cohorts = []
+    for source in (Source.PAID, Source.FOLLOWUP, Source.ONLINE):
+        rows = [(b.day, doctor_index[b.doctor], _slot_starting(calendar, b.time), b.lead_days)
+                for b in scenario.demand.appointments if b.source == source.name
+                for _ in range(b.count)]  # fmt: skip
+        if not rows:
+            continue
+        day, doctor, slot_index, lead = (np.array(column) for column in zip(*rows, strict=True))
+        requested_at = (day - lead) * MINUTES_PER_DAY + first_open
+        attributes = draw_attributes(scenario, streams, source, doctor, lead.astype(float))
+        cohorts.append(Cohort(source, requested_at.astype(float), day, doctor, slot_index,
+                              lead.astype(float), attributes))  # fmt: skip
+    return cohorts
+
+
 def draw_requests(scenario: Scenario, calendar: SlotCalendar,
                   streams: dict[str, np.random.Generator]) -> Requests:  # fmt: skip
     """Draw every exogenous request and its patient, in a fixed stream order."""
@@ -127,6 +174,9 @@ def draw_requests(scenario: Scenario, calendar: SlotCalendar,
         known = None if source is Source.WALKIN else doctor
         attributes = draw_attributes(scenario, streams, source, known, lead)
         cohorts.append(Cohort(source, requested_at, day, doctor, slot_index, lead, attributes))
+    # drawn after every other cohort, and only when asked for, so older seeded runs keep
+    # their numbers
+    cohorts += _on_the_day(scenario, calendar, streams) + _appointments(scenario, calendar, streams)
 
     # request order: time, then source priority, then draw order (ties are never random)
     all_times = np.concatenate([c.requested_at for c in cohorts])

@@ -34,7 +34,10 @@ _MOVED = (DecisionKind.PROMOTED, DecisionKind.REALLOCATED, DecisionKind.BUMPED,
 
 @dataclass(slots=True, eq=False)
 class DoctorDesk:
-    """A doctor as a single server: who is waiting, who is being seen, and the time worked."""
+    """A doctor as a single server: who is waiting, who is being seen, and the time worked.
+
+    Doctors of one shared queue (``Doctor.queue``) hold the very same ``queue`` list.
+    """
 
     index: int
     doctor_id: str
@@ -68,14 +71,28 @@ class Opd:
         self._windows = [self.calendar.windows(d) + self.calendar.windows(d + 1)
                          for d in range(self.calendar.days)]  # fmt: skip
         self.patients: list[Patient | None] = [None]  # indexed by token id
-        self.desks = [DoctorDesk(i, d) for i, d in enumerate(self.calendar.doctor_ids)]
+        self.desks = self._make_desks(scenario)
+        # the doctors who may call a patient of each doctor: that doctor, or its queue's doctors
+        self._callers = [[other for other in self.desks if other.queue is desk.queue]
+                         for desk in self.desks]  # fmt: skip
         self.expired_at_day_end = 0
         self._next_request = 0
         self._rows: dict[int, list[tuple[Any, ...]]] = {}
         self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
         self._order = scenario.service_order
-        # a walk-in that does not exist yet, to ask the policy whether it may take a free seat
-        self._walkin_probe = Token(0, Source.WALKIN, "", 0, 0, 0, 0.0, _WAITLISTED)
+        # a walk-in (or another unbooked patient) that does not exist yet, to ask the policy
+        # whether it may take a free seat
+        self._probes = {source: Token(0, source, "", 0, 0, 0, 0.0, _WAITLISTED)
+                        for source in Source}  # fmt: skip
+
+    def _make_desks(self, scenario: Scenario) -> list[DoctorDesk]:
+        """One desk per doctor; doctors naming the same ``queue`` share one queue list."""
+        shared: dict[str, list[Patient]] = {}
+        desks = []
+        for index, doctor in enumerate(scenario.doctors):
+            queue = [] if doctor.queue is None else shared.setdefault(doctor.queue, [])
+            desks.append(DoctorDesk(index, self.calendar.doctor_ids[index], queue))
+        return desks
 
     # ------------------------------------------------------------------ driver
 
@@ -118,8 +135,9 @@ class Opd:
             return_after, fraction = rows[k]
         source = cohort.source
         calendar = self.calendar
-        if source is Source.WALKIN:
-            slot_id = self._walkin_slot(day, at)
+        walks_in = source is Source.WALKIN or cohort.on_the_day
+        if walks_in:
+            slot_id = self._walkin_slot(day, at, source)
             doctor = calendar.slot_doctor[slot_id]
             consult = consult[doctor]  # one consultation time was drawn for every doctor
         elif source is Source.EMERGENCY:
@@ -129,22 +147,25 @@ class Opd:
         else:
             slot_id = calendar.slot_id(doctor, day, slot_index)
         self._book(slot_id, source, at, doctor, lead, consult, punctuality, no_show,
-                   cancel_before, return_after, fraction)
+                   cancel_before, return_after, fraction, present=walks_in)
 
     def _book(self, slot_id: int, source: Source, at: float, doctor: int, lead_days: float,
               consult: float, punctuality: float, no_show: bool, cancel_before: float,
-              return_after: int, return_fraction: float) -> Patient:  # fmt: skip
+              return_after: int, return_fraction: float, present: bool = False
+              ) -> Patient:  # fmt: skip
+        """Book a token; ``present``: the patient is here already (turned up unbooked)."""
         token_id = len(self.patients)
         outcome = self.engine.book(slot_id, source, at=at, token_id=token_id)
         patient = Patient(outcome.token, doctor, lead_days, consult, punctuality, no_show,
                           cancel_before, return_after, return_fraction)  # fmt: skip
         self.patients.append(patient)
         self._react(outcome.decisions)
-        self._plan_day(patient)
+        self._plan_day(patient, present)
         return patient
 
-    def _walkin_slot(self, day: int, now: float) -> int:
-        """The slot a walk-in arriving at ``now`` is given.
+    def _walkin_slot(self, day: int, now: float, source: Source = Source.WALKIN) -> int:
+        """The slot a walk-in (or another patient of ``source`` turning up unbooked) arriving at
+        ``now`` is given.
 
         The earliest slot of the day still running or to come that has a free seat for a walk-in,
         at any doctor (ties: fewest seats taken, then doctor order); if every seat of the day is
@@ -152,7 +173,7 @@ class Opd:
         order), where the engine waitlists it.
         """
         calendar, slots = self.calendar, self.engine.slots
-        seats, may_seat, probe = self._policy.seats, self._policy.may_seat, self._walkin_probe
+        seats, may_seat, probe = self._policy.seats, self._policy.may_seat, self._probes[source]
         per_day = calendar.slots_per_day
         first = min(calendar.slot_index_at(now - day * MINUTES_PER_DAY), per_day - 1)
         ids = self._first_slots[day]
@@ -192,14 +213,15 @@ class Opd:
             if patient is None:
                 continue
             if patient.arrived_at == patient.arrived_at:  # present (not NaN)
-                self._poke(self.desks[patient.doctor])
+                self._poke_callers(patient)
             elif patient.no_show and decision.kind is DecisionKind.PROMOTED:
                 self._at(self._no_show_due(patient), self._no_show_check, patient)
 
     # ------------------------------------------------------ a patient's day
 
-    def _plan_day(self, patient: Patient) -> None:
-        """Schedule what the patient does next: cancel, stay away, or come."""
+    def _plan_day(self, patient: Patient, present: bool = False) -> None:
+        """Schedule what the patient does next: cancel, stay away, or come (``present``: the
+        patient turned up unbooked and is here already)."""
         token = patient.token
         start = self.calendar.slot_start[token.slot_id]
         if token.source is Source.EMERGENCY:
@@ -208,7 +230,7 @@ class Opd:
             self._at(start - patient.cancel_before_minutes, self._cancel, patient)
         elif patient.no_show:
             self._at(self._no_show_due(patient), self._no_show_check, patient)
-        elif token.source is Source.WALKIN:
+        elif present or token.source is Source.WALKIN:
             self._arrive(patient)
         else:
             self._at(start + patient.punctuality_minutes, self._arrival_check, patient)
@@ -244,9 +266,13 @@ class Opd:
 
     def _arrive(self, patient: Patient) -> None:
         patient.arrived_at = self.env.now
-        desk = self.desks[patient.doctor]
-        desk.queue.append(patient)
-        self._poke(desk)
+        self.desks[patient.doctor].queue.append(patient)
+        self._poke_callers(patient)
+
+    def _poke_callers(self, patient: Patient) -> None:
+        """Poke every doctor who may call ``patient`` (several when they share a queue)."""
+        for desk in self._callers[patient.doctor]:
+            self._poke(desk)
 
     # ------------------------------------------------------------------ doctors
 
@@ -292,8 +318,8 @@ class Opd:
                 key = (patient.arrived_at, token.seq)
             if best is None or key < best_key:
                 best, best_key = patient, key
-        if gone:
-            desk.queue = [p for p in desk.queue if p.token.status not in _FINAL]
+        if gone:  # in place: doctors sharing a queue hold this very list
+            desk.queue[:] = [p for p in desk.queue if p.token.status not in _FINAL]
         if best is not None:
             desk.queue.remove(best)
         return best

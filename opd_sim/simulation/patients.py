@@ -79,12 +79,14 @@ def draw_attributes(
     source: Source,
     doctors: np.ndarray | None,
     lead_days: np.ndarray,
+    present: bool = False,
 ) -> Attributes:
     """Draw the attributes of ``len(lead_days)`` patients of ``source``.
 
     ``doctors`` holds each patient's doctor index, or is None when the doctor is not yet known
     (then a consultation time is drawn for every doctor). Each stream is drawn from in one fixed
-    order, so a batch always consumes the same numbers.
+    order, so a batch always consumes the same numbers. ``present``: the patients turn up
+    unbooked (as walk-ins and emergencies always do), so they draw no punctuality.
     """
     n = len(lead_days)
     consult_rng = streams["consult"]
@@ -107,7 +109,7 @@ def draw_attributes(
                 consult[mask] = dist.draw(consult_rng, count)
     consult = np.maximum(consult, 0.0)
 
-    present_on_booking = source in (Source.WALKIN, Source.EMERGENCY)
+    present_on_booking = present or source in (Source.WALKIN, Source.EMERGENCY)
     if present_on_booking:
         punctuality = np.zeros(n)
     else:

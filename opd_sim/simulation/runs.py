@@ -72,8 +72,9 @@ def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication:
         raise RuntimeError(f"tokens left unfinished after the run: {unfinished[:10]}")
     decisions = decisions_frame(opd, replication)
     patients = patients_frame(opd, replication)
-    warmup = scenario.steady_state.warmup_minutes if scenario.steady_state else 0.0
-    return opd, decisions, patients, summarize(opd, decisions, patients, warmup)
+    steady = scenario.steady_state
+    warmup, cooldown = (steady.warmup_minutes, steady.cooldown_minutes) if steady else (0.0, 0.0)
+    return opd, decisions, patients, summarize(opd, decisions, patients, warmup, cooldown)
 
 
 def _without_opd(replication: Replication) -> tuple[Any, ...]:

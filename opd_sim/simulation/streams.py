@@ -23,6 +23,7 @@ STREAM_NAMES = (
     "punctuality",  # arrival offsets from the slot start
     "noshow",  # whether a booked patient stays away
     "cancellation",  # whether and how early a booked patient cancels
+    "on_the_day_arrivals",  # PAID, FOLLOWUP and ONLINE patients turning up unbooked
 )
 
 

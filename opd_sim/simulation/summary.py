@@ -60,20 +60,24 @@ def _waits(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
-              warmup_minutes: float = 0.0) -> dict[str, Any]:  # fmt: skip
+              warmup_minutes: float = 0.0, cooldown_minutes: float = 0.0
+              ) -> dict[str, Any]:  # fmt: skip
     """The summary of one replication from its frames.
 
     Waits leave out patients who arrived within ``warmup_minutes`` of their day's first session
-    opening (the steady-state mode); every count covers the whole run.
+    opening, or within ``cooldown_minutes`` of its last session closing (the steady-state
+    mode); every count covers the whole run.
     """
     status = patients["status"].value_counts()
     kinds = decisions["kind"].value_counts()
     by_source = patients["source"].value_counts()
     measured = patients
-    if warmup_minutes > 0:
-        first_open = opd.calendar.sessions_of_day[0][0]
-        since_open = patients["arrived_at"] - patients["day"] * 1440 - first_open
-        measured = patients[since_open >= warmup_minutes]
+    if warmup_minutes > 0 or cooldown_minutes > 0:
+        sessions = opd.calendar.sessions_of_day
+        minute_of_day = patients["arrived_at"] - patients["day"] * 1440
+        inside = ((minute_of_day - sessions[0][0] >= warmup_minutes)
+                  & (sessions[-1][1] - minute_of_day > cooldown_minutes))  # fmt: skip
+        measured = patients[inside]
     session_minutes = opd.calendar.session_minutes_per_day * opd.calendar.days
     by_doctor = {}
     for desk in opd.desks:
