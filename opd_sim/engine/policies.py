@@ -95,6 +95,13 @@ def make_policy(name: str | Policy, params: Mapping[str, Any] | None = None) -> 
         raise UnknownPolicy(f"policy {name!r}: {error}") from None
 
 
+def _whole(value: object, name: str) -> int:
+    """``value`` if it is a whole number of 0 or more (not a bool, not 1.5), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return value
+
+
 def _describe(policy: Policy) -> str:
     params = ", ".join(f"{f.name}={getattr(policy, f.name)!r}" for f in dataclasses.fields(policy))
     return f"{policy.name}({params})" if params else policy.name
@@ -163,8 +170,7 @@ class BumpCap(Policy):
     max_bumps: int = 1
 
     def __post_init__(self) -> None:
-        if self.max_bumps < 0:
-            raise ValueError("max_bumps must be 0 or more")
+        _whole(self.max_bumps, "max_bumps")
 
     def bumpable(self, token: Token) -> bool:
         return super().bumpable(token) and token.times_bumped < self.max_bumps
@@ -178,8 +184,7 @@ class EmergencyCap(Policy):
     max_overbook: int = 1
 
     def __post_init__(self) -> None:
-        if self.max_overbook < 0:
-            raise ValueError("max_overbook must be 0 or more")
+        _whole(self.max_overbook, "max_overbook")
 
     def may_overbook(self, slot: Slot, token: Token) -> bool:
         return len(slot.seated) < self.seats(slot) + self.max_overbook
@@ -193,8 +198,9 @@ class NoShowOverbooking(Policy):
     no_show_rate: float = 0.1
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.no_show_rate < 1.0:
-            raise ValueError("no_show_rate must be in [0, 1)")
+        rate = self.no_show_rate
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate < 1.0:
+            raise ValueError(f"no_show_rate must be a number in [0, 1), not {rate!r}")
 
     def seats(self, slot: Slot) -> int:
         # the small epsilon keeps 4 / (1 - 0.2) == 5 from flooring to 4 in binary floating point
@@ -213,9 +219,14 @@ class ReservedSeats(Policy):
     reserved: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        parsed = {Source.parse(name): int(count) for name, count in dict(self.reserved).items()}
-        if any(count < 0 for count in parsed.values()):
-            raise ValueError("reserved seat counts must be 0 or more")
+        if not isinstance(self.reserved, Mapping):
+            raise ValueError(f"reserved must map sources to seat counts, not {self.reserved!r}")
+        parsed: dict[Source, int] = {}
+        for name, count in self.reserved.items():
+            source = Source.parse(name)
+            if source in parsed:  # "WALKIN" and "walkin" would otherwise silently overwrite
+                raise ValueError(f"source {source.name} is reserved twice")
+            parsed[source] = _whole(count, f"reserved seats for {source.name}")
         object.__setattr__(self, "reserved", parsed)
 
     def may_seat(self, slot: Slot, token: Token) -> bool:

@@ -104,8 +104,11 @@ def test_a_user_policy_plugs_in_without_editing_the_engine() -> None:
     [
         ("nope", {}, "unknown policy 'nope'"),
         ("fifo", {"max_bumps": 1}, "does not take max_bumps"),
-        ("bump-cap", {"max_bumps": -1}, "max_bumps must be 0 or more"),
-        ("noshow-overbook", {"no_show_rate": 1.0}, "no_show_rate must be in [0, 1)"),
+        ("bump-cap", {"max_bumps": -1}, "max_bumps must be a whole number of 0 or more"),
+        ("bump-cap", {"max_bumps": True}, "max_bumps must be a whole number of 0 or more"),
+        ("emergency-cap", {"max_overbook": 1.5}, "not 1.5"),
+        ("noshow-overbook", {"no_show_rate": 1.0}, "no_show_rate must be a number in [0, 1)"),
+        ("reserved", {"reserved": {"WALKIN": 1, "walkin": 2}}, "WALKIN is reserved twice"),
         ("reserved", {"reserved": {"VIP": 1}}, "unknown source 'VIP'"),
     ],
 )

@@ -59,7 +59,7 @@ BAD = [
         ONE_DOCTOR + "policy: {name: reserved, params: {reserved: {WALKIN: .inf}}}\n",
         "2:34",
         "policy.params",
-        "policy 'reserved': cannot convert float infinity",
+        "reserved seats for WALKIN must be a whole number of 0 or more, not inf",
     ),
     Bad(
         "yaml-syntax",
@@ -257,7 +257,14 @@ BAD = [
         ONE_DOCTOR + "policy:\n  name: bump-cap\n  params: {max_bumps: -1}\n",
         "4:11",
         "policy.params",
-        "max_bumps must be 0 or more",
+        "max_bumps must be a whole number of 0 or more, not -1",
+    ),
+    Bad(
+        "fractional-policy-parameter",
+        ONE_DOCTOR + "policy:\n  name: emergency-cap\n  params: {max_overbook: 1.5}\n",
+        "4:11",
+        "policy.params",
+        "max_overbook must be a whole number of 0 or more, not 1.5",
     ),
     Bad(
         "unknown-distribution",
