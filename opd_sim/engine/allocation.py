@@ -164,7 +164,8 @@ class Engine:
             if victim is None:
                 insort(slot.waitlist, token, key=_KEY)
                 self._say(out, at, DecisionKind.WAITLISTED, token, slot, None,
-                          "slot full and no token of lower priority to bump")  # fmt: skip
+                          f"slot full; no seated token below {token.source.name} "
+                          f"(priority {token.priority}) to bump")  # fmt: skip
             else:
                 self._bump(victim, token, slot, at, out)
         self.log.extend(out)
@@ -288,9 +289,11 @@ class Engine:
         victim.times_bumped += 1
         self._seat(token, slot)
         self._say(out, at, DecisionKind.ALLOCATED, token, slot, victim.id,
-                  f"bumped token {victim.id} of lower priority")  # fmt: skip
+                  f"bumped token {victim.id} ({victim.source.name}, priority {victim.priority}) "
+                  f"of lower priority")  # fmt: skip
         self._say(out, at, DecisionKind.BUMPED, victim, slot, token.id,
-                  f"displaced by token {token.id} of strictly higher priority")  # fmt: skip
+                  f"displaced by token {token.id} ({token.source.name}, priority "
+                  f"{token.priority}) of strictly higher priority")  # fmt: skip
         later = self._later_seat_for(victim, slot)
         if later is not None:
             self._seat(victim, later)
