@@ -13,6 +13,10 @@ from opd_sim.cli.app import print_json
 from opd_sim.cli.simulate import add_executor_options
 from opd_sim.errors import InvalidInput
 
+COMPARE_FILES = frozenset(
+    {"comparison.csv", "comparison.json", "comparison_replications.parquet"}
+)
+
 
 def _interval(low: Any, high: Any) -> str:
     if low is None or (isinstance(low, float) and math.isnan(low)):
@@ -55,8 +59,8 @@ def _compare(args: argparse.Namespace) -> int:
 
     if len(args.policy) < 2:
         raise InvalidInput("compare: give at least two --policy options")
-    if args.replications < 2:
-        raise InvalidInput("compare: --replications must be 2 or more for confidence intervals")
+    if not 2 <= args.replications <= 100_000:
+        raise InvalidInput("compare: --replications must be from 2 (for intervals) to 100,000")
     if args.seed is not None and args.seed < 0:
         raise InvalidInput("compare: --seed must be 0 or more")
     policies = [parse_policy(text) for text in args.policy]
@@ -64,8 +68,8 @@ def _compare(args: argparse.Namespace) -> int:
     if args.out:
         from opd_sim.simulation import check_out_dir
 
-        check_out_dir(args.out)  # before the work, like `run`
-    with open_executor(args.workers, args.dask) as executor:
+        check_out_dir(args.out, COMPARE_FILES)  # before the work, like `run`
+    with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
         comparison = compare_policies(scenario, policies, args.replications, args.seed, executor)
     if args.out:
         _write(comparison, Path(args.out))

@@ -60,8 +60,8 @@ def _default_out(name: str) -> Path:
 def _run(args: argparse.Namespace) -> int:
     from opd_sim.scenario import load_scenario
 
-    if args.replications < 1:
-        raise InvalidInput("run: --replications must be 1 or more")
+    if not 1 <= args.replications <= 100_000:
+        raise InvalidInput("run: --replications must be from 1 to 100,000")
     if args.seed is not None and args.seed < 0:
         raise InvalidInput("run: --seed must be 0 or more")
     scenario = _with_overrides(load_scenario(args.scenario), args.seed, args.policy)
@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
 
     check_out_dir(out)  # before the work: a run never overwrites what is not a run
 
-    with open_executor(args.workers, args.dask) as executor:
+    with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
         result = multiple_replications(scenario, args.replications, executor=executor,
                                        progress=_progress(args.replications))  # fmt: skip
     write_run(result, out, manifest(result, args.scenario), report=not args.no_report)

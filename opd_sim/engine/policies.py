@@ -229,6 +229,10 @@ class ReservedSeats(Policy):
             parsed[source] = _whole(count, f"reserved seats for {source.name}")
         object.__setattr__(self, "reserved", parsed)
 
+    def __str__(self) -> str:
+        seats = ", ".join(f"{Source.parse(s).name}: {n}" for s, n in self.reserved.items())
+        return f"{self.name}(reserved={{{seats}}})"
+
     def may_seat(self, slot: Slot, token: Token) -> bool:
         free = self.seats(slot) - len(slot.seated)
         held_for_others = 0

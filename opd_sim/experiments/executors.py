@@ -6,6 +6,7 @@ and reads results in submission order, so results never depend on which executor
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -29,11 +30,14 @@ class SerialExecutor(Executor):
 
 
 @contextmanager
-def open_executor(workers: int = 1, dask_address: str | None = None) -> Iterator[Executor]:
+def open_executor(
+    workers: int = 1, dask_address: str | None = None, tasks: int | None = None
+) -> Iterator[Executor]:
     """An executor for the duration of a ``with`` block.
 
     ``dask_address`` (e.g. ``tcp://127.0.0.1:8786``) sends work to that Dask scheduler;
-    otherwise ``workers`` > 1 starts that many local processes, and 1 runs in this process.
+    otherwise ``workers`` > 1 starts local processes, and 1 runs in this process. Never more
+    processes than CPUs or than ``tasks``: extra ones only cost memory.
     """
     if dask_address:
         try:
@@ -53,7 +57,11 @@ def open_executor(workers: int = 1, dask_address: str | None = None) -> Iterator
         finally:
             client.close()
     elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        processes = min(workers, os.cpu_count() or 1, tasks or workers)
+        if processes <= 1:
+            yield SerialExecutor()
+            return
+        with ProcessPoolExecutor(max_workers=processes) as pool:
             yield pool
     elif workers == 1:
         yield SerialExecutor()

@@ -8,6 +8,8 @@ from typing import Any
 __all__ = ["PLOTS", "write_plots"]
 
 SOURCE_ORDER = ["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"]
+#: Slots this large stand for "no seat limit" (the simulator's UNLIMITED_SEATS is 1,000,000).
+NO_SEAT_LIMIT = 1_000_000
 # file name -> caption, in the order the report shows them
 PLOTS = {
     "waits_by_source.png": "Wait from arrival to consultation, by source (patients seen)",
@@ -49,6 +51,8 @@ def waits_by_source(patients: Any, path: Path) -> Path:
     data = [seen.loc[seen["source"] == s, "wait_minutes"].to_numpy() for s in sources]
     if sources:
         ax.boxplot(data, tick_labels=sources, showmeans=True, whis=(5, 95), showfliers=False)
+    else:
+        ax.text(0.5, 0.5, "no patient was seen", ha="center", va="center", transform=ax.transAxes)
     ax.set_ylabel("wait (minutes)")
     ax.set_title("Waits by source (whiskers 5-95 %, triangle = mean)")
     return _save(fig, path)
@@ -102,13 +106,17 @@ def decisions_by_kind(decisions: Any, path: Path) -> Path:
 def slot_fill(decisions: Any, path: Path) -> Path:
     """Histogram of each slot's peak seats held over its capacity (above 1 = overbooked)."""
     fig, ax = _figure()
-    if len(decisions):
-        peak = decisions.groupby(["replication", "slot_id"], observed=True).agg(
+    limited = decisions[decisions["slot_capacity"] < NO_SEAT_LIMIT] if len(decisions) else decisions
+    if len(limited):
+        peak = limited.groupby(["replication", "slot_id"], observed=True).agg(
             held=("slot_allocated", "max"), capacity=("slot_capacity", "max")
         )
         ratio = (peak["held"] / peak["capacity"]).to_numpy()
         ax.hist(ratio, bins=20)
         ax.axvline(1.0, color="black", linestyle="--", linewidth=1)
+    else:  # doctors without a seat limit: there is no capacity to fill
+        ax.text(0.5, 0.5, "no slot with a seat limit", ha="center", va="center",
+                transform=ax.transAxes)  # fmt: skip
     ax.set_xlabel("peak seats held / capacity")
     ax.set_ylabel("slots")
     return _save(fig, path)

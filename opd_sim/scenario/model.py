@@ -150,7 +150,7 @@ class Doctor(_Model):
 class AdvanceBookings(_Model):
     """Tokens booked ahead (ONLINE, PAID): a Poisson number per OPD day, made lead_days before."""
 
-    per_day: float = Field(default=0.0, ge=0)
+    per_day: float = Field(default=0.0, ge=0, le=100_000)  # bounded: a run must fit in memory
     lead_days: NonNegativeDistribution = Uniform(dist="uniform", low=0, high=7)
 
 
@@ -161,8 +161,8 @@ class WalkIns(_Model):
     repeats); empty means a flat rate.
     """
 
-    per_hour: float = Field(default=0.0, ge=0)
-    hourly_profile: tuple[Annotated[float, Field(ge=0)], ...] = ()
+    per_hour: float = Field(default=0.0, ge=0, le=10_000)  # bounded: a run must fit in memory
+    hourly_profile: tuple[Annotated[float, Field(ge=0, le=1_000)], ...] = ()
 
 
 class FollowUps(_Model):
@@ -178,7 +178,7 @@ class FollowUps(_Model):
 class Emergencies(_Model):
     """Emergencies arriving during sessions as a Poisson process."""
 
-    per_hour: float = Field(default=0.0, ge=0)
+    per_hour: float = Field(default=0.0, ge=0, le=10_000)  # bounded: a run must fit in memory
 
 
 class Appointment(_Model):
@@ -193,7 +193,7 @@ class Appointment(_Model):
     doctor: str = Field(min_length=1)
     day: int = Field(default=0, ge=0)
     time: float = Field(ge=0, le=24 * 60)
-    count: int = Field(default=1, ge=1)
+    count: int = Field(default=1, ge=1, le=10_000)
     source: Literal["PAID", "FOLLOWUP", "ONLINE"] = "ONLINE"
     lead_days: float = Field(default=1.0, ge=0)
 
@@ -271,7 +271,7 @@ class Scenario(_Model):
     name: str = "scenario"
     description: str = ""
     seed: int = Field(default=0, ge=0)
-    days: int = Field(default=1, ge=1)
+    days: int = Field(default=1, ge=1, le=3_660)  # ten years of OPD days
     sessions: tuple[Session, ...] = Field(
         default=(Session(open=9 * 60, close=13 * 60),), min_length=1
     )

@@ -20,6 +20,7 @@ from opd_sim.simulation.frames import (
 )
 from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.runs import (
+    RUN_FILES,
     RunFiles,
     RunResult,
     check_out_dir,
@@ -38,6 +39,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "KIND_CATEGORIES",
     "PATIENT_COLUMNS",
+    "RUN_FILES",
     "SOURCE_CATEGORIES",
     "STATUS_CATEGORIES",
     "STREAM_NAMES",

@@ -31,6 +31,7 @@ from opd_sim.simulation.streams import child, replication_seeds
 from opd_sim.simulation.summary import aggregate, summarize
 
 __all__ = [
+    "RUN_FILES",
     "RunFiles",
     "RunResult",
     "check_out_dir",
@@ -247,20 +248,29 @@ def write_run(
     return out
 
 
-def check_out_dir(out_dir: str | Path) -> Path:
-    """``out_dir`` if a run may be written there, else InvalidInput (exit 2), before any work.
+#: Every file ``write_run`` may put in a run directory: what a rerun may replace.
+RUN_FILES = frozenset({
+    "decisions.parquet", "patients.parquet", "summary.json", "manifest.json", "report.html",
+    "waits_by_source.png", "waits_by_hour.png", "status_by_source.png", "decisions_by_kind.png",
+    "slot_fill.png",
+})  # fmt: skip
 
-    A run replaces an earlier run's directory (one holding ``manifest.json``) but never a
-    directory of anything else, which it would otherwise delete.
+
+def check_out_dir(out_dir: str | Path, own_files: frozenset[str] = RUN_FILES) -> Path:
+    """``out_dir`` if output may be written there, else InvalidInput (exit 2), before any work.
+
+    The directory must be new, empty, or hold only ``own_files`` (an earlier output of the same
+    command, which is replaced): never anything else, which replacing it would delete.
     """
     out = Path(out_dir).absolute()
     if out.exists():
         if not out.is_dir():
             raise InvalidInput(f"--out {out_dir} exists and is not a directory")
-        if any(out.iterdir()) and not (out / "manifest.json").is_file():
+        others = sorted(p.name for p in out.iterdir() if p.name not in own_files)
+        if others:
             raise InvalidInput(
-                f"--out {out_dir} is a directory with other files in it; give a new or empty "
-                "directory, or an earlier run's"
+                f"--out {out_dir} holds files this command did not write ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}); give a new or empty directory"
             )
         if out == Path.cwd():
             raise InvalidInput(f"--out {out_dir} is the working directory; give a subdirectory")

@@ -31,6 +31,20 @@ ONE_DOCTOR = "doctors: [{id: rao}]\n"
 
 BAD = [
     Bad(
+        "huge-walkin-rate",
+        ONE_DOCTOR + "demand: {walkin: {per_hour: 100000000000}}\n",
+        "2:29",
+        "demand.walkin.per_hour",
+        "10000",
+    ),
+    Bad(
+        "huge-horizon",
+        "days: 100000000\n" + ONE_DOCTOR,
+        "1:7",
+        "days",
+        "3660",
+    ),
+    Bad(
         "huge-seats-per-slot",
         "doctors:\n  - id: a\n    seats_per_slot: 100000000000000000000000\n",
         "3:21",

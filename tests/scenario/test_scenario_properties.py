@@ -98,7 +98,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "paid": {"per_day": draw(amount)},
             "walkin": {
                 "per_hour": draw(amount),
-                "hourly_profile": draw(st.lists(amount, max_size=5)),
+                "hourly_profile": draw(st.lists(st.floats(0, 1e3, allow_nan=False), max_size=5)),
             },
             "followup": {
                 "probability": draw(probability),

@@ -89,8 +89,7 @@ def test_run_defaults_to_results_scenario_name(tmp_path, capsys):
 def test_rerun_replaces_the_output_directory(tmp_path, capsys):
     """Running again into an earlier run's --out replaces its files and leaves no stray ones."""
     out = tmp_path / "out"
-    assert main(["run", ORIGINAL, "--out", str(out), "--seed", "2", "--no-report"]) == 0
-    (out / "stale.txt").write_text("old")
+    assert main(["run", ORIGINAL, "--out", str(out), "--seed", "2"]) == 0  # with the report
     assert main(["run", ORIGINAL, "--out", str(out), "--seed", "1", "--no-report"]) == 0
     assert sorted(p.name for p in out.iterdir()) == OUTPUT_FILES
     assert json.loads((out / "manifest.json").read_text())["seed"] == 1
@@ -106,7 +105,8 @@ def test_out_never_overwrites_a_directory_that_is_not_a_run(tmp_path, capsys, co
     a_file = tmp_path / "file.txt"
     a_file.write_text("keep me too")
     extra = ["--policy", "fifo", "--policy", "priority-bump", "--replications", "2"]
-    for out, fragment in [(mine, "with other files in it"), (a_file, "is not a directory"),
+    for out, fragment in [(mine, "holds files this command did not write (notes.txt)"),
+                          (a_file, "is not a directory"),
                           (a_file / "sub", "is not a directory")]:  # fmt: skip
         args = [command, ORIGINAL, "--out", str(out), *(extra if command == "compare" else [])]
         assert main(args) == 2
@@ -228,3 +228,17 @@ def test_read_run_gives_back_the_simulated_frames(tmp_path, capsys, text):
     assert_frame_equal(files.decisions, here.decisions)
     assert_frame_equal(files.patients, here.patients)
     assert files.manifest["seed"] == 6 and files.summary["replications"] == 2
+
+
+def test_run_and_compare_never_replace_each_others_output(tmp_path, capsys):
+    """A run's --out refuses a comparison's files (and any other); compare reruns into its own."""
+    out = tmp_path / "mixed"
+    compare = ["compare", ORIGINAL, "--policy", "fifo", "--policy", "priority-bump",
+               "--replications", "2", "--out", str(out)]  # fmt: skip
+    assert main(compare) == 0
+    assert main(compare) == 0  # its own earlier output: replaced
+    assert main(["run", ORIGINAL, "--out", str(out), "--no-report"]) == 2
+    assert "comparison.csv" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "comparison.csv", "comparison.json", "comparison_replications.parquet"
+    ]
