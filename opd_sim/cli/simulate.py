@@ -69,6 +69,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from opd_sim.experiments import open_executor
     from opd_sim.simulation import check_out_dir, manifest, multiple_replications, write_run
+    from opd_sim.simulation.runs import json_ready
 
     check_out_dir(out)  # before the work: a run never overwrites what is not a run
 
@@ -77,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
                                        progress=_progress(args.replications))  # fmt: skip
     write_run(result, out, manifest(result, args.scenario), report=not args.no_report)
     if args.json:
-        print_json(_json_ready(result.summary))
+        print_json(json_ready(result.summary))
     else:
         _print_summary(result.summary)
         extras = "" if args.no_report else ", plots (*.png), report.html"
@@ -91,22 +92,15 @@ def _simulate_day(args: argparse.Namespace) -> int:
         raise InvalidInput("simulate-day: --seed must be 0 or more")
     from opd_sim.simulation import single_run
     from opd_sim.simulation.builtin import original_opd_day
+    from opd_sim.simulation.runs import json_ready
 
     scenario = _with_overrides(original_opd_day(), args.seed, None)
     result = single_run(scenario)
     if args.json:
-        print_json(_json_ready(result.summary))
+        print_json(json_ready(result.summary))
     else:
         _print_summary(result.summary)
     return 0
-
-
-def _json_ready(summary: dict[str, Any]) -> Any:
-    import json
-
-    from opd_sim.simulation import summary_json
-
-    return json.loads(summary_json(summary))
 
 
 def _fmt(value: Any, digits: int = 1) -> str:

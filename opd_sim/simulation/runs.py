@@ -35,6 +35,7 @@ __all__ = [
     "RunFiles",
     "RunResult",
     "check_out_dir",
+    "json_ready",
     "manifest",
     "multiple_replications",
     "read_run",
@@ -150,11 +151,12 @@ def multiple_replications(
     )  # fmt: skip
 
 
-def _json_ready(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
+    """``value`` with numpy numbers as plain ones, NaN as None and keys as text."""
     if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, float | np.floating):
         return None if math.isnan(value) else float(value)
     if isinstance(value, np.integer):
@@ -164,7 +166,7 @@ def _json_ready(value: Any) -> Any:
 
 def summary_json(summary: dict[str, Any]) -> str:
     """The summary as indented JSON (NaN as null)."""
-    return json.dumps(_json_ready(summary), indent=2, allow_nan=False) + "\n"
+    return json.dumps(json_ready(summary), indent=2, allow_nan=False) + "\n"
 
 
 def manifest(result: RunResult, scenario_path: str | Path | None = None) -> dict[str, Any]:
@@ -220,14 +222,14 @@ def write_run(
         result.decisions.to_parquet(staging / "decisions.parquet", index=False)
         result.patients.to_parquet(staging / "patients.parquet", index=False)
         (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
-        manifest_text = json.dumps(_json_ready(manifest_data), indent=2) + "\n"
-        (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
+        (staging / "manifest.json").write_text(
+            json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
+        )
         if report:
             from opd_sim.reporting import render_report
 
-            summary = json.loads(summary_json(result.summary))
-            render_report(staging, result.decisions, result.patients, summary,
-                          json.loads(manifest_text))  # fmt: skip
+            render_report(staging, result.decisions, result.patients,
+                          json_ready(result.summary), json_ready(manifest_data))  # fmt: skip
         if out.exists():  # an earlier run's directory (check_out_dir said so): swap it out
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             os.replace(out, old / out.name)
