@@ -3,6 +3,7 @@
 ::
 
     OpdSimError                      base; carries the CLI exit code
+    ├── BrokenInvariant              exit 1: the engine's state broke a rule (a bug); nothing saved
     ├── InvalidInput                 exit 2: the caller asked for something malformed
     │   ├── UnknownIdError           an id naming nothing (also a LookupError)
     │   │   ├── UnknownDoctor
@@ -23,6 +24,7 @@ A bug is anything else; the CLI maps it to exit 1.
 from __future__ import annotations
 
 __all__ = [
+    "BrokenInvariant",
     "DuplicateId",
     "InvalidInput",
     "InvalidSlot",
@@ -42,6 +44,15 @@ __all__ = [
 
 class OpdSimError(Exception):
     """Base of every deliberate opd_sim error; ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+
+class BrokenInvariant(OpdSimError):
+    """The engine's own consistency check failed: a bug, never the user's input (exit 1).
+
+    Raised where state is about to be saved, so nothing inconsistent reaches a store.
+    """
 
     exit_code = 1
 

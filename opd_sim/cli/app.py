@@ -48,13 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     parent = json_option()
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as missing:
-            if missing.name != name:
-                raise
-            continue  # that command group has not landed yet
-        module.add_commands(commands, parent)
+        importlib.import_module(name).add_commands(commands, parent)
     return parser
 
 

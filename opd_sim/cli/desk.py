@@ -80,7 +80,7 @@ def _slot_list(args: argparse.Namespace) -> int:
     else:
         rows = [{**s, "overbooked": "OVERBOOKED" if s["overbooked"] else ""} for s in slots]
         print_table(
-            rows, ["id", "doctor_id", "start", "end", "capacity", "allocated", "overbooked"]
+            rows, ["id", "doctor_id", "start", "end", "capacity", "seats_held", "overbooked"]
         )
     return 0
 
@@ -135,7 +135,7 @@ def _slot_line(slot: dict[str, Any]) -> str:
     state = ", OVERBOOKED" if slot["overbooked"] else ""
     return (
         f"slot {slot['id']}: doctor {slot['doctor_id']}, {slot['start']} to {slot['end']},"
-        f" {slot['allocated']}/{slot['capacity']} seats taken{state}"
+        f" {slot['seats_held']}/{slot['capacity']} seats held{state}"
     )
 
 

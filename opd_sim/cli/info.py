@@ -7,14 +7,13 @@ import dataclasses
 from typing import Any
 
 from opd_sim.cli.app import print_json, print_table
-from opd_sim.engine import make_policy, policy_names
-from opd_sim.engine.policies import _REGISTRY
+from opd_sim.engine import make_policy, policy_class, policy_names
 
 
 def _policies(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     for name in policy_names():
-        cls = _REGISTRY[name]
+        cls = policy_class(name)
         defaults = make_policy(name)
         params = {f.name: getattr(defaults, f.name) for f in dataclasses.fields(cls)}
         summary = (cls.__doc__ or "").strip().splitlines()[0]

@@ -13,7 +13,7 @@ from typing import Any
 
 from opd_sim.engine.policies import Policy, make_policy
 from opd_sim.engine.records import Decision, Doctor, Id, Outcome, Slot, Token
-from opd_sim.engine.vocabulary import DecisionKind, Source, TokenStatus
+from opd_sim.engine.vocabulary import SEATED_STATUSES, DecisionKind, Source, TokenStatus
 from opd_sim.errors import (
     DuplicateId,
     InvalidInput,
@@ -37,7 +37,9 @@ class Engine:
     """All allocation state of one OPD, updated in place by book / cancel / no_show / complete.
 
     Every operation returns an :class:`Outcome` (the token and the decisions made, in order) and
-    appends the same decisions to :attr:`log`.
+    appends the same decisions to :attr:`log`. Drivers (the simulator, the booking desk) ask the
+    queries (``has_seat``, ``seats_held``, ``waitlist_length``, ``is_overbooked``, ...) rather
+    than read slots or the policy themselves: the rules live here and in the policy only.
     """
 
     def __init__(self, policy: Policy | str = "priority-bump", **policy_params: Any) -> None:
@@ -50,6 +52,9 @@ class Engine:
         self._days: dict[tuple[Id, Any], list[Slot]] = {}
         self._next_seq = 1
         self._next_id = {"doctor": 1, "slot": 1, "token": 1}
+        # a request of each source that does not exist yet, to ask the policy about a seat for it
+        self._probes = {source: Token(None, source, "", 0, None, None, 0.0, _WAITLISTED)
+                        for source in Source}  # fmt: skip
 
     # ----------------------------------------------------------------- set-up
 
@@ -104,7 +109,7 @@ class Engine:
         self.tokens[token_id] = token
         if token.status is _WAITLISTED:
             insort(slot.waitlist, token, key=_KEY)
-        elif token.status in (_ALLOCATED, TokenStatus.COMPLETED):
+        elif token.status in SEATED_STATUSES:
             slot.seated.append(token)
         self._next_seq = max(self._next_seq, seq + 1)
         if isinstance(token_id, int):
@@ -146,16 +151,17 @@ class Engine:
         self.tokens[token_id] = token
         out: list[Decision] = []
         policy = self.policy
-        if source is _EMERGENCY and policy.may_overbook(slot, token):
+        if policy.may_overbook(slot, token):  # emergencies, under the standard rules
             # OVERBOOKED means past the slot's capacity, whatever extra seats a policy sells
             full = len(slot.seated) >= min(slot.capacity, policy.seats(slot))
             self._seat(token, slot)
+            who = "emergency" if source is _EMERGENCY else f"{source.name} (may overbook)"
             if full:
                 self._say(out, at, DecisionKind.OVERBOOKED, token, slot, None,
-                          "emergency seated past capacity")  # fmt: skip
+                          f"{who} seated past capacity")  # fmt: skip
             else:
                 self._say(out, at, DecisionKind.ALLOCATED, token, slot, None,
-                          "emergency took a free seat")  # fmt: skip
+                          f"{who} took a free seat")  # fmt: skip
         elif self._has_seat_for(slot, token):
             self._seat(token, slot)
             self._say(out, at, DecisionKind.ALLOCATED, token, slot, None, "free seat")
@@ -190,7 +196,7 @@ class Engine:
         return self._release(self._token(token_id), TokenStatus.NO_SHOW, DecisionKind.NO_SHOW,
                              at, "did not come; seat freed")  # fmt: skip
 
-    def start_consult(self, token_id: Id, at: float = 0.0) -> Token:
+    def start_consult(self, token_id: Id) -> Token:
         """The patient is with the doctor: from now on no policy may bump the token.
 
         Not an allocation decision, so nothing is logged; :meth:`complete` ends the consultation.
@@ -231,16 +237,41 @@ class Engine:
             decisions.extend(self.expire(token.id, at).decisions)
         return decisions
 
+    def expire_day(self, doctor_id: Id, day: Any, at: float = 0.0) -> list[Decision]:
+        """The doctor's day is over: expire every token still waiting on its slots, slot by slot
+        in time order, best first; return the decisions."""
+        if doctor_id not in self.doctors:
+            raise UnknownDoctor(doctor_id)
+        decisions: list[Decision] = []
+        for slot in self._days.get((doctor_id, day), ()):
+            if slot.waitlist:
+                decisions.extend(self.expire_waitlist(slot.id, at))
+        return decisions
+
     # ---------------------------------------------------------------- queries
+
+    def has_seat(self, slot_id: Id, source: Source | str) -> bool:
+        """Whether a new request of ``source`` would take a free seat of the slot now (under the
+        policy: reserved seats count as taken for other sources)."""
+        return self._has_seat_for(self._slot(slot_id), self._probes[Source.parse(source)])
 
     def free_seats(self, slot_id: Id) -> int:
         """Seats still free in a slot under the policy (0 when full or overbooked)."""
         slot = self._slot(slot_id)
         return max(0, self.policy.seats(slot) - len(slot.seated))
 
-    def day_slots(self, doctor_id: Id, day: Any) -> list[Slot]:
-        """A doctor's slots of one day, earliest first."""
-        return list(self._days.get((doctor_id, day), ()))
+    def seats_held(self, slot_id: Id) -> int:
+        """Tokens holding a seat of the slot (ALLOCATED or COMPLETED), emergencies included."""
+        return len(self._slot(slot_id).seated)
+
+    def is_overbooked(self, slot_id: Id) -> bool:
+        """Whether the slot holds more tokens than its capacity."""
+        slot = self._slot(slot_id)
+        return len(slot.seated) > slot.capacity
+
+    def waitlist_length(self, slot_id: Id) -> int:
+        """Tokens waiting on the slot."""
+        return len(self._slot(slot_id).waitlist)
 
     def history(self, token_id: Id) -> list[Decision]:
         """Every logged decision about a token or naming it as the related token, in order."""
@@ -266,7 +297,7 @@ class Engine:
                     if token.slot_id != slot.id:
                         yield f"token {token.id} is in slot {slot.id} but says {token.slot_id}"
         for token in self.tokens.values():
-            seated = token.status in (_ALLOCATED, TokenStatus.COMPLETED)
+            seated = token.status in SEATED_STATUSES
             expected = "seated" if seated else "waitlist" if token.status is _WAITLISTED else None
             found = where.get(token.id, "").split(" ")[0] or None
             if found != expected:

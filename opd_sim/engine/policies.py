@@ -1,29 +1,37 @@
 """Allocation policies: the rules the engine consults at each decision point, by name.
 
-A policy is a small object with four pure methods; the engine calls them and never branches on
-which policy it has. Subclass :class:`Policy` (which *is* the default ``priority-bump`` rules),
-override what changes, and register it::
+:class:`Policy` is the interface: five hooks, listed below, each a pure method the engine calls
+at one decision point; the engine never branches on which policy it has. Every hook's default
+is the standard rule (docs/rules.md), so a policy overrides only what it changes. The default
+policy itself is :class:`PriorityBump`, registered as ``priority-bump``; a policy is known by its
+own registration only (an unregistered subclass is named by its class name)::
 
     @register_policy("no-walkin-bump")
     @dataclass(frozen=True)
-    class NoWalkinBump(Policy):
-        def victim(self, slot, token):
-            chosen = super().victim(slot, token)
-            return None if chosen is not None and chosen.source is Source.WALKIN else chosen
+    class NoWalkinBump(PriorityBump):
+        def bumpable(self, token):
+            return super().bumpable(token) and token.source is not Source.WALKIN
 
-The four decision points:
+The hooks:
 
 ``seats(slot) -> int``
-    How many tokens the slot may hold before it is full (default: its capacity).
+    How many tokens the slot may hold before it is full. Default: its capacity.
 ``may_seat(slot, token) -> bool``
-    Whether a free seat may go to this token (default: yes). Reserved seats say no here.
+    Whether a free seat may go to this token. Default: yes. Reserved seats say no here.
 ``may_overbook(slot, token) -> bool``
-    Whether an emergency may be seated past ``seats`` (default: always). If not, the emergency
-    takes the ordinary path: free seat, else bump, else waitlist.
+    Whether the token is seated at once, past ``seats`` if need be (``OVERBOOKED`` when the slot
+    is then over its capacity). Default: emergencies only. When it says no, the token takes the
+    ordinary path: free seat, else bump, else waitlist.
 ``victim(slot, token) -> Token | None``
     Which seated token the request displaces from a full slot, or None to waitlist the request.
-    Default: the allocated non-emergency token with the largest key (lowest priority, most recent
-    request), only if the request's priority is strictly higher.
+    Default: among seated tokens of strictly lower priority that are ``bumpable``, the one with
+    the largest key (lowest priority, then most recent request).
+``bumpable(token) -> bool``
+    Whether a seated token may lose its seat at all. Default: it is ALLOCATED (not COMPLETED),
+    not with the doctor, and not an emergency.
+
+Policies are frozen dataclasses; their fields are their parameters (``make_policy(name, params)``
+checks them), and ``str(policy)`` describes one with its parameters.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from opd_sim.engine.records import Slot, Token
@@ -44,9 +53,12 @@ __all__ = [
     "FirstComeFirstServed",
     "NoShowOverbooking",
     "Policy",
+    "PriorityBump",
     "ReservedSeats",
     "make_policy",
+    "policy_class",
     "policy_names",
+    "policy_registry",
     "register_policy",
 ]
 
@@ -72,18 +84,28 @@ def policy_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def policy_registry() -> Mapping[str, type[Policy]]:
+    """Every registered policy class by name (a read-only view)."""
+    return MappingProxyType(_REGISTRY)
+
+
+def policy_class(name: str) -> type[Policy]:
+    """The policy class registered as ``name``; UnknownPolicy (exit 2) if there is none."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownPolicy(
+            f"unknown policy {name!r} (known: {', '.join(policy_names())})"
+        ) from None
+
+
 def make_policy(name: str | Policy, params: Mapping[str, Any] | None = None) -> Policy:
     """The policy registered as ``name``, built with ``params``; a Policy passes through."""
     if isinstance(name, Policy):
         if params:
             raise UnknownPolicy("parameters given alongside a ready-made policy object")
         return name
-    try:
-        cls = _REGISTRY[name]
-    except KeyError:
-        raise UnknownPolicy(
-            f"unknown policy {name!r} (known: {', '.join(policy_names())})"
-        ) from None
+    cls = policy_class(name)
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(params or {}) - known)
     if unknown:
@@ -107,12 +129,17 @@ def _describe(policy: Policy) -> str:
     return f"{policy.name}({params})" if params else policy.name
 
 
-@register_policy("priority-bump")
 @dataclass(frozen=True)
 class Policy:
-    """The rules of DESIGN.md: emergencies overbook, strictly higher priority bumps the lowest."""
+    """The policy interface: the five hooks of this module's docstring, each defaulting to the
+    standard rule. Not registered itself; see :class:`PriorityBump` for the default policy."""
 
-    name: ClassVar[str]
+    #: The registered name (``register_policy`` sets it); an unregistered class's own name.
+    name: ClassVar[str] = "Policy"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = cls.__name__  # never inherit a parent's registered name
 
     def seats(self, slot: Slot) -> int:
         """Tokens the slot may hold before it counts as full."""
@@ -123,8 +150,8 @@ class Policy:
         return True
 
     def may_overbook(self, slot: Slot, token: Token) -> bool:
-        """Whether emergency ``token`` may be seated in ``slot`` past its seats."""
-        return True
+        """Whether ``token`` is seated in ``slot`` at once, past its seats if need be."""
+        return token.source is Source.EMERGENCY
 
     def victim(self, slot: Slot, token: Token) -> Token | None:
         """The seated token ``token`` displaces from full ``slot``, or None."""
@@ -142,7 +169,8 @@ class Policy:
         return worst
 
     def bumpable(self, token: Token) -> bool:
-        """Allocated, not with the doctor, and not an emergency."""
+        """Whether seated ``token`` may lose its seat: allocated, not with the doctor, and not an
+        emergency."""
         return (
             token.status is TokenStatus.ALLOCATED
             and not token.in_consult
@@ -153,9 +181,15 @@ class Policy:
         return _describe(self)
 
 
+@register_policy("priority-bump")
+@dataclass(frozen=True)
+class PriorityBump(Policy):
+    """The standard rules: emergencies overbook, strictly higher priority bumps the lowest."""
+
+
 @register_policy("fifo")
 @dataclass(frozen=True)
-class FirstComeFirstServed(Policy):
+class FirstComeFirstServed(PriorityBump):
     """First come, first served: nobody is bumped; emergencies still overbook."""
 
     def victim(self, slot: Slot, token: Token) -> Token | None:
@@ -164,7 +198,7 @@ class FirstComeFirstServed(Policy):
 
 @register_policy("bump-cap")
 @dataclass(frozen=True)
-class BumpCap(Policy):
+class BumpCap(PriorityBump):
     """Priority bumping, but a token already bumped ``max_bumps`` times keeps its next seat."""
 
     max_bumps: int = 1
@@ -178,7 +212,7 @@ class BumpCap(Policy):
 
 @register_policy("emergency-cap")
 @dataclass(frozen=True)
-class EmergencyCap(Policy):
+class EmergencyCap(PriorityBump):
     """Emergencies may overbook a slot by at most ``max_overbook`` seats; beyond, they bump."""
 
     max_overbook: int = 1
@@ -187,12 +221,13 @@ class EmergencyCap(Policy):
         _whole(self.max_overbook, "max_overbook")
 
     def may_overbook(self, slot: Slot, token: Token) -> bool:
-        return len(slot.seated) < self.seats(slot) + self.max_overbook
+        return (token.source is Source.EMERGENCY
+                and len(slot.seated) < self.seats(slot) + self.max_overbook)  # fmt: skip
 
 
 @register_policy("noshow-overbook")
 @dataclass(frozen=True)
-class NoShowOverbooking(Policy):
+class NoShowOverbooking(PriorityBump):
     """Sell ``floor(capacity / (1 - no_show_rate))`` seats so expected attendance fills the slot."""
 
     no_show_rate: float = 0.1
@@ -209,7 +244,7 @@ class NoShowOverbooking(Policy):
 
 @register_policy("reserved")
 @dataclass(frozen=True)
-class ReservedSeats(Policy):
+class ReservedSeats(PriorityBump):
     """Hold seats of every slot for some sources, e.g. ``reserved: {WALKIN: 1}``.
 
     A token may take a free seat only if enough free seats remain for the other sources'

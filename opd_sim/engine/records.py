@@ -51,7 +51,8 @@ class Slot:
     """A doctor's consultation window with a hard capacity.
 
     ``seated`` holds every token with a seat (ALLOCATED or COMPLETED, emergencies included), in the
-    order they took it; ``waitlist`` is kept sorted by token key.
+    order they took it; ``waitlist`` is kept sorted by token key. Both are the engine's own state:
+    drivers ask :class:`~opd_sim.engine.Engine` (``seats_held``, ``has_seat``, ...) instead.
     """
 
     id: Id
@@ -64,7 +65,7 @@ class Slot:
     waitlist: list[Token] = field(default_factory=list)
 
     @property
-    def allocated(self) -> int:
+    def seats_held(self) -> int:
         """Tokens holding a seat, emergencies included."""
         return len(self.seated)
 
@@ -79,6 +80,9 @@ class Decision(NamedTuple):
 
     ``related_token_id`` names the other token involved: the bumper of a BUMPED token, the bumped
     token of an ALLOCATED-by-bumping token, the token whose seat a PROMOTED token took.
+    ``time`` is the caller's time of the operation (minutes in the simulator, seconds since the
+    epoch at the booking desk). The field names are the column names of the decisions frame and
+    of the desk's audit table and JSON: both are built from ``Decision._fields``.
     """
 
     time: float
@@ -89,8 +93,8 @@ class Decision(NamedTuple):
     slot_id: Id
     related_token_id: Id | None
     reason: str
-    slot_allocated: int  # seats held in slot_id right after this decision
-    slot_capacity: int
+    seats_held: int  # seats held in slot_id right after this decision, emergencies included
+    capacity: int  # slot_id's capacity
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (enum names as strings)."""

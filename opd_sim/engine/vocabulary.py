@@ -6,7 +6,14 @@ from enum import IntEnum, StrEnum
 
 from opd_sim.errors import UnknownSource
 
-__all__ = ["FINAL_STATUSES", "DecisionKind", "Source", "TokenStatus"]
+__all__ = [
+    "FINAL_STATUSES",
+    "IN_SLOT_STATUSES",
+    "SEATED_STATUSES",
+    "DecisionKind",
+    "Source",
+    "TokenStatus",
+]
 
 
 class Source(IntEnum):
@@ -57,6 +64,11 @@ class TokenStatus(StrEnum):
 FINAL_STATUSES = frozenset(
     {TokenStatus.CANCELLED, TokenStatus.NO_SHOW, TokenStatus.COMPLETED, TokenStatus.EXPIRED}
 )
+#: Statuses that hold a seat of their slot (a COMPLETED token keeps the seat it was seen in).
+SEATED_STATUSES = frozenset({TokenStatus.ALLOCATED, TokenStatus.COMPLETED})
+#: Statuses of tokens that sit in a slot, seated or waiting: what the engine must know of a slot
+#: to decide anything about it.
+IN_SLOT_STATUSES = SEATED_STATUSES | {TokenStatus.WAITLISTED}
 
 
 class DecisionKind(StrEnum):

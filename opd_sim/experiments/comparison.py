@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from opd_sim.engine import make_policy
+from opd_sim.engine import Source, make_policy
 from opd_sim.errors import UnknownPolicy
 from opd_sim.scenario import Scenario
 
@@ -25,7 +25,7 @@ METRICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("wait_p90_minutes", ("waits", "overall", "p90")),
     *(
         (f"wait_mean_minutes.{s}", ("waits", "by_source", s, "mean"))
-        for s in ("EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN")
+        for s in (source.name for source in Source)
     ),
     ("completed", ("completed",)),
     ("bumped", ("bumped",)),

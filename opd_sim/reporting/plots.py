@@ -7,9 +7,10 @@ from typing import Any
 
 __all__ = ["PLOTS", "write_plots"]
 
-SOURCE_ORDER = ["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"]
-#: Slots this large stand for "no seat limit" (the simulator's UNLIMITED_SEATS is 1,000,000).
-NO_SEAT_LIMIT = 1_000_000
+from opd_sim.engine import Source
+from opd_sim.simulation.calendar import MINUTES_PER_DAY, UNLIMITED_SEATS
+
+SOURCE_ORDER = [source.name for source in Source]  # in priority order
 # file name -> caption, in the order the report shows them
 PLOTS = {
     "waits_by_source.png": "Wait from arrival to consultation, by source (patients seen)",
@@ -62,7 +63,7 @@ def waits_by_hour(patients: Any, path: Path) -> Path:
     """Mean wait of seen patients by hour of day they arrived, one line per source."""
     fig, ax = _figure()
     seen = patients[patients["wait_minutes"].notna() & patients["arrived_at"].notna()]
-    hour = ((seen["arrived_at"] % 1440) // 60).astype(int)
+    hour = ((seen["arrived_at"] % MINUTES_PER_DAY) // 60).astype(int)
     for source in _sources(seen["source"].unique()):
         mask = seen["source"] == source
         means = seen.loc[mask, "wait_minutes"].groupby(hour[mask]).mean()
@@ -106,10 +107,10 @@ def decisions_by_kind(decisions: Any, path: Path) -> Path:
 def slot_fill(decisions: Any, path: Path) -> Path:
     """Histogram of each slot's peak seats held over its capacity (above 1 = overbooked)."""
     fig, ax = _figure()
-    limited = decisions[decisions["slot_capacity"] < NO_SEAT_LIMIT] if len(decisions) else decisions
+    limited = decisions[decisions["capacity"] < UNLIMITED_SEATS] if len(decisions) else decisions
     if len(limited):
         peak = limited.groupby(["replication", "slot_id"], observed=True).agg(
-            held=("slot_allocated", "max"), capacity=("slot_capacity", "max")
+            held=("seats_held", "max"), capacity=("capacity", "max")
         )
         ratio = (peak["held"] / peak["capacity"]).to_numpy()
         ax.hist(ratio, bins=20)

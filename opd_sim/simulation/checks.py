@@ -12,13 +12,18 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from opd_sim.engine import FINAL_STATUSES, DecisionKind
+
 __all__ = ["FINAL_STATUS_NAMES", "frame_problems", "patient_problems", "seat_problems"]
 
-FINAL_STATUS_NAMES = ("CANCELLED", "NO_SHOW", "COMPLETED", "EXPIRED")
-_TAKES_SEAT = {"ALLOCATED", "OVERBOOKED", "PROMOTED", "REALLOCATED"}
-_LEAVES_SEAT = {"BUMPED", "CANCELLED", "NO_SHOW"}
-_STATUS_OF_KIND = {"CANCELLED": "CANCELLED", "NO_SHOW": "NO_SHOW", "COMPLETED": "COMPLETED",
-                   "EXPIRED": "EXPIRED"}  # fmt: skip
+#: The final statuses by name, as the frames' ``status`` column holds them.
+FINAL_STATUS_NAMES = tuple(sorted(status.value for status in FINAL_STATUSES))
+_TAKES_SEAT = {DecisionKind.ALLOCATED.value, DecisionKind.OVERBOOKED.value,
+               DecisionKind.PROMOTED.value, DecisionKind.REALLOCATED.value}  # fmt: skip
+_LEAVES_SEAT = {DecisionKind.BUMPED.value, DecisionKind.CANCELLED.value,
+                DecisionKind.NO_SHOW.value}  # fmt: skip
+# the decision kinds that end a token, each named as the status it leaves the token in
+_STATUS_OF_KIND = {name: name for name in FINAL_STATUS_NAMES}
 
 
 def _same(capacity: int) -> int:
@@ -29,7 +34,7 @@ def seat_problems(decisions: pd.DataFrame,
                   seats: Callable[[int], int] = _same) -> list[str]:  # fmt: skip
     """Replay the decision log seat by seat, per replication.
 
-    Checks that each decision's ``slot_allocated`` is the number of seat holders the replay
+    Checks that each decision's ``seats_held`` is the number of seat holders the replay
     finds, and that no slot ever holds more non-emergency tokens than ``seats(capacity)``
     (the capacity itself under every policy but ``noshow-overbook``): only emergencies overbook.
     """
@@ -39,7 +44,7 @@ def seat_problems(decisions: pd.DataFrame,
         seat_of: dict[int, tuple[int, str]] = {}  # token -> (slot, kind of holder)
         columns = zip(log["kind"].astype(str), log["token_id"], log["source"].astype(str),
                       log["slot_id"], log["related_token_id"].fillna(-1).astype(np.int64),
-                      log["slot_allocated"], log["slot_capacity"], strict=True)  # fmt: skip
+                      log["seats_held"], log["capacity"], strict=True)  # fmt: skip
         for kind, token, source, slot, related, allocated, capacity in columns:
             if kind == "ALLOCATED" and related >= 0 and related in seat_of:
                 victim_slot, victim_kind = seat_of.pop(related)  # bumped: seat changes hands

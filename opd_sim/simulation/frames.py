@@ -7,11 +7,13 @@ of different runs concatenate and compare without dtype surprises.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from opd_sim.engine import DecisionKind, Source, TokenStatus
+from opd_sim.engine import Decision, DecisionKind, Source, TokenStatus
 from opd_sim.simulation.opd import Opd
 
 __all__ = [
@@ -30,10 +32,8 @@ STATUS_CATEGORIES = [status.value for status in TokenStatus]
 _KIND_CODE = {kind: i for i, kind in enumerate(DecisionKind)}
 _STATUS_CODE = {status: i for i, status in enumerate(TokenStatus)}
 
-DECISION_COLUMNS = [
-    "replication", "day", "time_minutes", "kind", "token_id", "source", "doctor_id", "slot_id",
-    "related_token_id", "reason", "slot_allocated", "slot_capacity",
-]  # fmt: skip
+#: The decision record's own fields, after the replication and the slot's day.
+DECISION_COLUMNS = ["replication", "day", *Decision._fields]
 PATIENT_COLUMNS = [
     "replication", "token_id", "source", "doctor_id", "day", "slot_id", "requested_slot_id",
     "requested_at", "slot_start", "arrived_at", "consult_start", "consult_end", "wait_minutes",
@@ -49,33 +49,49 @@ def _source(codes: list[int]) -> pd.Categorical:
     return _category(np.asarray(codes, dtype=np.int64) - 1, SOURCE_CATEGORIES)  # value 1..5
 
 
-def decisions_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
-    """One row per engine decision, in the order they were made."""
-    log = opd.engine.log
+def _decision_columns(opd: Opd) -> dict[str, Callable[[list[Any]], Any]]:
+    """How each field of :class:`~opd_sim.engine.Decision` becomes a typed column."""
     doctors = list(opd.calendar.doctor_ids)
     doctor_code = {d: i for i, d in enumerate(doctors)}
+
+    def related(values: list[Any]) -> pd.arrays.IntegerArray:
+        data = np.array([0 if r is None else r for r in values], dtype=np.int64)
+        return pd.arrays.IntegerArray(data, np.array([r is None for r in values], dtype=bool))
+
+    def whole(values: list[Any]) -> np.ndarray:
+        return np.asarray(values, dtype=np.int64)
+
+    return {
+        "time": lambda values: np.asarray(values, dtype=np.float64),
+        "kind": lambda values: _category([_KIND_CODE[k] for k in values], KIND_CATEGORIES),
+        "token_id": whole,
+        "source": lambda values: _source([int(s) for s in values]),
+        "doctor_id": lambda values: _category([doctor_code[d] for d in values], doctors),
+        "slot_id": whole,
+        "related_token_id": related,
+        "reason": lambda values: pd.array(values, dtype="string"),
+        "seats_held": whole,
+        "capacity": whole,
+    }
+
+
+def decisions_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
+    """One row per engine decision, in the order they were made: a column per field of the
+    decision record (by name, so a new field cannot shift a column), after the replication and
+    the slot's day."""
+    log = opd.engine.log
     n = len(log)
-    if n:
-        (time, kind, token, source, doctor, slot, related, reason, allocated,
-         capacity) = map(list, zip(*log, strict=True))  # fmt: skip
-    else:
-        time = kind = token = source = doctor = slot = related = reason = allocated = capacity = []
-    slot_ids = np.asarray(slot, dtype=np.int64)
-    related_values = np.array([0 if r is None else r for r in related], dtype=np.int64)
-    related_mask = np.array([r is None for r in related], dtype=bool)
+    converters = _decision_columns(opd)
+    missing = set(Decision._fields) - set(converters)
+    if missing:  # a field added to the record without saying how it becomes a column
+        raise TypeError(f"no column type for decision fields {sorted(missing)}")
+    values: dict[str, list[Any]] = {name: [getattr(d, name) for d in log]
+                                     for name in Decision._fields}  # fmt: skip
+    slot_ids = np.asarray(values["slot_id"], dtype=np.int64)
     return pd.DataFrame({
         "replication": np.full(n, replication, dtype=np.int64),
         "day": np.asarray(opd.calendar.slot_day, dtype=np.int64)[slot_ids],
-        "time_minutes": np.asarray(time, dtype=np.float64),
-        "kind": _category([_KIND_CODE[k] for k in kind], KIND_CATEGORIES),
-        "token_id": np.asarray(token, dtype=np.int64),
-        "source": _source([int(s) for s in source]),
-        "doctor_id": _category([doctor_code[d] for d in doctor], doctors),
-        "slot_id": slot_ids,
-        "related_token_id": pd.arrays.IntegerArray(related_values, related_mask),
-        "reason": pd.array(reason, dtype="string"),
-        "slot_allocated": np.asarray(allocated, dtype=np.int64),
-        "slot_capacity": np.asarray(capacity, dtype=np.int64),
+        **{name: converters[name](values[name]) for name in Decision._fields},
     })  # fmt: skip
 
 

@@ -8,60 +8,55 @@ are built once, after the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
 
-from opd_sim.engine import Decision, DecisionKind, Engine, Source, Token, TokenStatus, make_policy
+from opd_sim.engine import (
+    FINAL_STATUSES,
+    Decision,
+    DecisionKind,
+    Engine,
+    Policy,
+    Source,
+    TokenStatus,
+    make_policy,
+)
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
 from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
+from opd_sim.simulation.rooms import SERVICE_ORDERS, ConsultingRoom
 from opd_sim.simulation.streams import make_streams
 
-__all__ = ["DoctorDesk", "Opd"]
+__all__ = ["Opd"]
 
 _EPS = 1e-9
 _ALLOCATED = TokenStatus.ALLOCATED
 _WAITLISTED = TokenStatus.WAITLISTED
-_FINAL = (TokenStatus.CANCELLED, TokenStatus.NO_SHOW, TokenStatus.COMPLETED, TokenStatus.EXPIRED)
 _MOVED = (DecisionKind.PROMOTED, DecisionKind.REALLOCATED, DecisionKind.BUMPED,
           DecisionKind.WAITLISTED)  # fmt: skip
-
-
-@dataclass(slots=True, eq=False)
-class DoctorDesk:
-    """A doctor as a single server: who is waiting, who is being seen, and the time worked.
-
-    Doctors of one shared queue (``Doctor.queue``) hold the very same ``queue`` list.
-    """
-
-    index: int
-    doctor_id: str
-    queue: list[Patient] = field(default_factory=list)  # present, not yet called
-    current: Patient | None = None
-    busy_minutes: float = 0.0
-    busy_in_session_minutes: float = 0.0
-    patients_seen: int = 0
 
 
 class Opd:
     """One replication of one scenario. Build it, call :meth:`run`, then read its records.
 
     ``sequence`` is the replication's ``numpy.random.SeedSequence``; every random number comes
-    from the streams spawned from it.
+    from the streams spawned from it. ``policy`` is a ready policy object; without one, the
+    scenario's ``policy`` is looked up in the registry.
     """
 
-    def __init__(self, scenario: Scenario, sequence: np.random.SeedSequence) -> None:
+    def __init__(self, scenario: Scenario, sequence: np.random.SeedSequence,
+                 policy: Policy | None = None) -> None:  # fmt: skip
         self.scenario = scenario
         self.env = simpy.Environment()
-        inner = make_policy(scenario.policy.name, dict(scenario.policy.params))
-        self.engine = Engine(policy=inner)
-        self.policy_description = str(inner)
-        self._policy = inner
+        if policy is None:
+            policy = make_policy(scenario.policy.name, dict(scenario.policy.params))
+        self.policy = policy
+        self.engine = Engine(policy=policy)
+        self.policy_description = str(policy)
         self.calendar = SlotCalendar.build(scenario, self.engine)
         self.streams = make_streams(sequence)
         self.requests: Requests = draw_requests(scenario, self.calendar, self.streams)
@@ -71,28 +66,24 @@ class Opd:
         self._windows = [self.calendar.windows(d) + self.calendar.windows(d + 1)
                          for d in range(self.calendar.days)]  # fmt: skip
         self.patients: list[Patient | None] = [None]  # indexed by token id
-        self.desks = self._make_desks(scenario)
+        self.rooms = self._make_rooms(scenario)
         # the doctors who may call a patient of each doctor: that doctor, or its queue's doctors
-        self._callers = [[other for other in self.desks if other.queue is desk.queue]
-                         for desk in self.desks]  # fmt: skip
+        self._callers = [[other for other in self.rooms if other.queue is room.queue]
+                         for room in self.rooms]  # fmt: skip
         self.expired_at_day_end = 0
         self._next_request = 0
         self._rows: dict[int, list[tuple[Any, ...]]] = {}
         self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
-        self._order = scenario.service_order
-        # a walk-in (or another unbooked patient) that does not exist yet, to ask the policy
-        # whether it may take a free seat
-        self._probes = {source: Token(0, source, "", 0, 0, 0, 0.0, _WAITLISTED)
-                        for source in Source}  # fmt: skip
+        self._service_key = SERVICE_ORDERS[scenario.service_order]
 
-    def _make_desks(self, scenario: Scenario) -> list[DoctorDesk]:
-        """One desk per doctor; doctors naming the same ``queue`` share one queue list."""
+    def _make_rooms(self, scenario: Scenario) -> list[ConsultingRoom]:
+        """One room per doctor; doctors naming the same ``queue`` share one queue list."""
         shared: dict[str, list[Patient]] = {}
-        desks = []
+        rooms = []
         for index, doctor in enumerate(scenario.doctors):
             queue = [] if doctor.queue is None else shared.setdefault(doctor.queue, [])
-            desks.append(DoctorDesk(index, self.calendar.doctor_ids[index], queue))
-        return desks
+            rooms.append(ConsultingRoom(index, self.calendar.doctor_ids[index], queue))
+        return rooms
 
     # ------------------------------------------------------------------ driver
 
@@ -172,22 +163,22 @@ class Opd:
         taken, the running slot of the doctor with the shortest waitlist there (ties: doctor
         order), where the engine waitlists it.
         """
-        calendar, slots = self.calendar, self.engine.slots
-        seats, may_seat, probe = self._policy.seats, self._policy.may_seat, self._probes[source]
+        calendar, engine = self.calendar, self.engine
+        seats_held, has_seat = engine.seats_held, engine.has_seat
         per_day = calendar.slots_per_day
         first = min(calendar.slot_index_at(now - day * MINUTES_PER_DAY), per_day - 1)
         ids = self._first_slots[day]
         for index in range(first, per_day):
             best_taken, best_id = -1, 0
             for base in ids:
-                slot = slots[base + index]
-                taken = len(slot.seated)
-                if ((best_taken < 0 or taken < best_taken) and taken < seats(slot)
-                        and may_seat(slot, probe)):  # fmt: skip
-                    best_taken, best_id = taken, slot.id
+                slot_id = base + index
+                taken = seats_held(slot_id)
+                if (best_taken < 0 or taken < best_taken) and has_seat(slot_id, source):
+                    best_taken, best_id = taken, slot_id
             if best_taken >= 0:
                 return best_id
-        return min(ids, key=lambda base: (len(slots[base + first].waitlist), base)) + first
+        waiting = engine.waitlist_length
+        return min(ids, key=lambda base: (waiting(base + first), base)) + first
 
     def _follow_up(self, patient: Patient) -> None:
         """Book the FOLLOWUP a seen patient asked for, if its day is within the horizon."""
@@ -210,8 +201,7 @@ class Opd:
             if decision.kind not in _MOVED:
                 continue
             patient = patients[decision.token_id]
-            if patient is None:
-                continue
+            assert patient is not None  # token ids are 1, 2, ...: only index 0 is None
             if patient.arrived_at == patient.arrived_at:  # present (not NaN)
                 self._poke_callers(patient)
             elif patient.no_show and decision.kind is DecisionKind.PROMOTED:
@@ -256,7 +246,7 @@ class Opd:
     def _arrival_check(self, patient: Patient, _event: Any = None) -> None:
         """Come ``punctuality_minutes`` from the start of the slot held now (told of any move)."""
         token = patient.token
-        if token.status in _FINAL:
+        if token.status in FINAL_STATUSES:
             return
         due = self.calendar.slot_start[token.slot_id] + patient.punctuality_minutes
         if due > self.env.now + _EPS:
@@ -266,68 +256,63 @@ class Opd:
 
     def _arrive(self, patient: Patient) -> None:
         patient.arrived_at = self.env.now
-        self.desks[patient.doctor].queue.append(patient)
+        self.rooms[patient.doctor].queue.append(patient)
         self._poke_callers(patient)
 
     def _poke_callers(self, patient: Patient) -> None:
         """Poke every doctor who may call ``patient`` (several when they share a queue)."""
-        for desk in self._callers[patient.doctor]:
-            self._poke(desk)
+        for room in self._callers[patient.doctor]:
+            self._poke(room)
 
     # ------------------------------------------------------------------ doctors
 
     def _poke_all(self, _event: Any = None) -> None:
-        for desk in self.desks:
-            self._poke(desk)
+        for room in self.rooms:
+            self._poke(room)
 
-    def _poke(self, desk: DoctorDesk) -> None:
+    def _poke(self, room: ConsultingRoom) -> None:
         """If the doctor is free and someone is ready, call them in."""
-        if desk.current is not None or not desk.queue:
+        if room.current is not None or not room.queue:
             return
-        patient = self._next_patient(desk)
+        patient = self._next_patient(room)
         if patient is None:
             return
-        desk.current = patient
+        room.current = patient
         patient.consult_start = now = self.env.now
-        self.engine.start_consult(patient.token_id, now)
-        self._at(now + patient.consult_minutes, self._finish, desk)
+        self.engine.start_consult(patient.token_id)
+        self._at(now + patient.consult_minutes, self._finish, room)
 
-    def _next_patient(self, desk: DoctorDesk) -> Patient | None:
+    def _next_patient(self, room: ConsultingRoom) -> Patient | None:
         """The present patient with a seat whose session has opened, first in service order;
         patients whose token ended while they waited (expired, say) leave the queue."""
         now = self.env.now + _EPS
         calendar = self.calendar
         opens, starts = calendar.slot_session_open, calendar.slot_start
-        order = self._order
+        service_key = self._service_key
         best: Patient | None = None
         best_key: tuple[float, ...] = ()
         gone = False
-        for patient in desk.queue:
+        for patient in room.queue:
             token = patient.token
             status = token.status
             if status is not _ALLOCATED:
-                gone = gone or status in _FINAL
+                gone = gone or status in FINAL_STATUSES
                 continue
             if opens[token.slot_id] > now:
                 continue
-            if order == "token":
-                key: tuple[float, ...] = (starts[token.slot_id], token.seq)
-            elif order == "priority":
-                key = (token.priority, patient.arrived_at, token.seq)
-            else:
-                key = (patient.arrived_at, token.seq)
+            key = service_key(patient, starts)
             if best is None or key < best_key:
                 best, best_key = patient, key
         if gone:  # in place: doctors sharing a queue hold this very list
-            desk.queue[:] = [p for p in desk.queue if p.token.status not in _FINAL]
+            room.queue[:] = [p for p in room.queue if p.token.status not in FINAL_STATUSES]
         if best is not None:
-            desk.queue.remove(best)
+            room.queue.remove(best)
         return best
 
-    def _finish(self, desk: DoctorDesk, _event: Any = None) -> None:
-        patient = desk.current
+    def _finish(self, room: ConsultingRoom, _event: Any = None) -> None:
+        patient = room.current
         assert patient is not None, "a consultation ended with nobody in it"
-        desk.current = None
+        room.current = None
         now = self.env.now
         patient.consult_end = now
         start = patient.consult_start
@@ -335,31 +320,26 @@ class Opd:
         inside = 0.0
         for open_, close in self._windows[day]:
             inside += max(0.0, min(now, close) - max(start, open_))
-        desk.busy_minutes += now - start
-        desk.busy_in_session_minutes += inside
-        desk.patients_seen += 1
+        room.busy_minutes += now - start
+        room.busy_in_session_minutes += inside
+        room.patients_seen += 1
         self._react(self.engine.complete(patient.token_id, at=now).decisions)
         if patient.return_after_days:
             self._follow_up(patient)
-        self._poke(desk)
+        self._poke(room)
 
     def _end_day(self, day: int, _event: Any = None) -> None:
         """Midnight: every token still waitlisted on the day's slots expires."""
         now = self.env.now
-        engine, calendar = self.engine, self.calendar
-        for doctor in range(len(self.desks)):
-            first = calendar.slot_id(doctor, day, 0)
-            for slot_id in range(first, first + calendar.slots_per_day):
-                if engine.slots[slot_id].waitlist:
-                    expired = engine.expire_waitlist(slot_id, at=now)
-                    self.expired_at_day_end += len(expired)
+        for doctor_id in self.calendar.doctor_ids:
+            self.expired_at_day_end += len(self.engine.expire_day(doctor_id, day, at=now))
 
     # ---------------------------------------------------------------- checks
 
     def unfinished(self) -> list[int]:
         """Token ids not in a final status after the run (empty unless there is a bug)."""
         return [p.token_id for p in self.patients[1:] if p is not None
-                and p.token.status not in _FINAL]  # fmt: skip
+                and p.token.status not in FINAL_STATUSES]  # fmt: skip
 
     @property
     def decision_count(self) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opd_sim.simulation.calendar import MINUTES_PER_DAY
 from opd_sim.simulation.frames import SOURCE_CATEGORIES
 from opd_sim.simulation.opd import Opd
 
@@ -74,22 +75,22 @@ def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
     measured = patients
     if warmup_minutes > 0 or cooldown_minutes > 0:
         sessions = opd.calendar.sessions_of_day
-        minute_of_day = patients["arrived_at"] - patients["day"] * 1440
+        minute_of_day = patients["arrived_at"] - patients["day"] * MINUTES_PER_DAY
         inside = ((minute_of_day - sessions[0][0] >= warmup_minutes)
                   & (sessions[-1][1] - minute_of_day > cooldown_minutes))  # fmt: skip
         measured = patients[inside]
     session_minutes = opd.calendar.session_minutes_per_day * opd.calendar.days
     by_doctor = {}
-    for desk in opd.desks:
-        by_doctor[desk.doctor_id] = {
-            "patients_seen": desk.patients_seen,
-            "busy_minutes": desk.busy_minutes,
-            "utilisation": desk.busy_in_session_minutes / session_minutes,
-            "overtime_minutes": desk.busy_minutes - desk.busy_in_session_minutes,
+    for room in opd.rooms:
+        by_doctor[room.doctor_id] = {
+            "patients_seen": room.patients_seen,
+            "busy_minutes": room.busy_minutes,
+            "utilisation": room.busy_in_session_minutes / session_minutes,
+            "overtime_minutes": room.busy_minutes - room.busy_in_session_minutes,
         }
     overbooked = decisions.loc[decisions["kind"] == "OVERBOOKED", "slot_id"].nunique()
     return {
-        "doctors": len(opd.desks),
+        "doctors": len(opd.rooms),
         "slots_created": opd.calendar.slot_count,
         "tokens_booked": len(patients),
         "tokens_by_source": {s: int(by_source.get(s, 0)) for s in SOURCE_CATEGORIES},

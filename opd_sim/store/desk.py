@@ -1,9 +1,11 @@
 """The booking desk: doctors, slots and tokens kept in a SQLite store, decided by the engine.
 
 Each write is one ``BEGIN IMMEDIATE`` transaction: load the state the engine needs (the slot's
-doctor's slots of that day and their live tokens), apply one engine operation, write back every
+doctor's slots of that day and the tokens in them), apply one engine operation, write back every
 token it changed plus its decisions to the ``audit`` table, commit. Any error rolls it all back.
-Results are plain JSON-ready dicts in the shapes the CLI prints with ``--json``.
+Reads load an engine the same way and ask it (seats held, overbooked): the rules live in the
+engine only. Results are plain JSON-ready dicts in the shapes the CLI prints with ``--json``;
+decisions appear under the decision record's own field names, in JSON and in the audit table.
 """
 
 from __future__ import annotations
@@ -16,8 +18,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from opd_sim.engine import Engine, Outcome, Source, TokenStatus
-from opd_sim.errors import DuplicateId, InvalidInput, UnknownDoctor, UnknownSlot, UnknownToken
+from opd_sim.engine import IN_SLOT_STATUSES, Decision, Engine, Outcome, Policy, Source, make_policy
+from opd_sim.errors import (
+    BrokenInvariant,
+    DuplicateId,
+    InvalidInput,
+    UnknownDoctor,
+    UnknownSlot,
+    UnknownToken,
+)
 from opd_sim.store.connection import connect, resolve_path, transaction
 from opd_sim.store.values import parse_capacity, parse_name, parse_time
 
@@ -25,29 +34,33 @@ __all__ = ["Desk"]
 
 Record = dict[str, Any]
 
-# Tokens the engine must see to decide: they hold a seat or wait for one.
-_LIVE = (TokenStatus.ALLOCATED.value, TokenStatus.WAITLISTED.value, TokenStatus.COMPLETED.value)
-
-_SLOT_COLUMNS = """
-    slot.id, slot.doctor_id, slot.start, slot."end", slot.capacity,
-    (SELECT count(*) FROM token
-      WHERE token.slot_id = slot.id AND token.status IN ('ALLOCATED', 'COMPLETED')) AS allocated
-"""
+# The tokens the engine must see to decide: those sitting in a slot (the engine says which).
+_IN_SLOT = tuple(sorted(status.value for status in IN_SLOT_STATUSES))
 _TOKEN_COLUMNS = "id, slot_id, source, patient, status"
+# engine.restore_token's parameters, in order
+_RESTORE_COLUMNS = ("token.id, token.slot_id, source, patient, seq, status, requested_slot_id,"
+                    " requested_at, times_bumped")  # fmt: skip
+_AUDIT_INSERT = (
+    f"INSERT INTO audit ({', '.join(Decision._fields)}, recorded_at)"
+    f" VALUES ({', '.join('?' * (len(Decision._fields) + 1))})"
+)
 
 
 class Desk:
     """One booking store, opened (and created on first use) at ``path``; see :func:`resolve_path`.
 
-    Decisions follow the default ``priority-bump`` rules of DESIGN.md. ``clock`` gives the engine's
-    time for each operation (seconds since the epoch); it is the audit table's ``time`` column.
+    Decisions follow ``policy`` (a policy object or a registered name; default the standard
+    ``priority-bump`` rules of docs/rules.md). ``clock`` gives the engine's time for each
+    operation (seconds since the epoch); it is the audit table's ``time`` column.
     """
 
     def __init__(
         self,
         path: str | Path | None = None,
         clock: Callable[[], float] = time.time,
+        policy: Policy | str = "priority-bump",
     ) -> None:
+        self.policy = make_policy(policy)
         self.path = resolve_path(path)
         self.clock = clock
         self._conn = connect(self.path)
@@ -100,7 +113,7 @@ class Desk:
             if not self._doctor_exists(conn, doctor_id):
                 raise UnknownDoctor(doctor_id)
             # the engine holds the rules; an engine of one slot is enough to apply them
-            engine = Engine()
+            engine = Engine(self.policy)
             engine.add_doctor("", doctor_id=doctor_id)
             engine.add_slot(doctor_id, start_text, end_text, seats, day=start_text[:10])
             cursor = conn.execute(
@@ -114,12 +127,9 @@ class Desk:
         with transaction(self._conn, write=False) as conn:
             if doctor_id is not None and not self._doctor_exists(conn, doctor_id):
                 raise UnknownDoctor(doctor_id)
-            rows = conn.execute(
-                f"SELECT {_SLOT_COLUMNS} FROM slot WHERE ?1 IS NULL OR slot.doctor_id = ?1"
-                " ORDER BY slot.start, slot.id",
-                (doctor_id,),
-            ).fetchall()
-        return [_slot_record(row) for row in rows]
+            engine = self._load(conn, "?1 IS NULL OR slot.doctor_id = ?1", (doctor_id,))
+        slots = sorted(engine.slots.values(), key=lambda slot: (slot.start, slot.id))
+        return [_slot_record(engine, slot.id) for slot in slots]
 
     # ----------------------------------------------------------------- tokens
 
@@ -169,37 +179,46 @@ class Desk:
             outcome = operation(engine, token_id, self.clock())
             return self._save(conn, engine, before, outcome, new=False)
 
-    def _load_day(
-        self, conn: sqlite3.Connection, slot_id: int, also_token: int = 0
-    ) -> tuple[Engine, dict[int, tuple[Any, ...]]]:
-        """An engine holding the slot's doctor's slots of that day and their live tokens (plus
-        ``also_token`` whatever its status), and each token's state before the operation.
+    def _load(
+        self, conn: sqlite3.Connection, where: str, params: Sequence[Any], also_token: int = 0
+    ) -> Engine:
+        """An engine holding the slots ``where`` selects (SQL over ``slot``, numbered ``?1``...),
+        their doctors, and the tokens sitting in them (plus ``also_token`` whatever its status).
         """
-        found = conn.execute(
-            "SELECT slot.doctor_id, slot.day, doctor.name FROM slot"
-            " JOIN doctor ON doctor.id = slot.doctor_id WHERE slot.id = ?",
-            (slot_id,),
-        ).fetchone()
-        if found is None:
-            raise UnknownSlot(slot_id)
-        doctor_id, day, name = found
-        engine = Engine()
-        engine.add_doctor(name, doctor_id=doctor_id)
-        day_slots = conn.execute(
-            'SELECT id, start, "end", capacity FROM slot WHERE doctor_id = ? AND day = ?',
-            (doctor_id, day),
+        engine = Engine(self.policy)
+        slots = conn.execute(
+            'SELECT slot.id, slot.doctor_id, doctor.name, slot.day, slot.start, slot."end",'
+            " slot.capacity FROM slot JOIN doctor ON doctor.id = slot.doctor_id"
+            f" WHERE {where} ORDER BY slot.id",
+            params,
         ).fetchall()
-        for ident, start, end, capacity in day_slots:
+        for ident, doctor_id, name, day, start, end, capacity in slots:
+            if doctor_id not in engine.doctors:
+                engine.add_doctor(name, doctor_id=doctor_id)
             engine.add_slot(doctor_id, start, end, capacity, day=day, slot_id=ident)
+        first = len(params) + 1  # the token query's own parameters follow the slot's
+        statuses = ", ".join(f"?{first + i}" for i in range(len(_IN_SLOT)))
         tokens = conn.execute(
-            "SELECT token.id, token.slot_id, source, patient, seq, status, requested_slot_id,"
-            " requested_at, times_bumped FROM token JOIN slot ON slot.id = token.slot_id"
-            " WHERE slot.doctor_id = ? AND slot.day = ? AND (status IN (?, ?, ?) OR token.id = ?)"
-            " ORDER BY seq",
-            (doctor_id, day, *_LIVE, also_token),
+            f"SELECT {_RESTORE_COLUMNS} FROM token JOIN slot ON slot.id = token.slot_id"
+            f" JOIN doctor ON doctor.id = slot.doctor_id WHERE ({where})"
+            f" AND (token.status IN ({statuses}) OR token.id = ?{first + len(_IN_SLOT)})"
+            " ORDER BY token.seq",
+            (*params, *_IN_SLOT, also_token),
         ).fetchall()
         for row in tokens:
             engine.restore_token(*row)
+        return engine
+
+    def _load_day(
+        self, conn: sqlite3.Connection, slot_id: int, also_token: int = 0
+    ) -> tuple[Engine, dict[int, tuple[Any, ...]]]:
+        """An engine holding the slot's doctor's slots of that day and the tokens in them (plus
+        ``also_token`` whatever its status), and each token's state before the operation.
+        """
+        found = conn.execute("SELECT doctor_id, day FROM slot WHERE id = ?", (slot_id,)).fetchone()
+        if found is None:
+            raise UnknownSlot(slot_id)
+        engine = self._load(conn, "slot.doctor_id = ?1 AND slot.day = ?2", found, also_token)
         return engine, {t.id: _state(t) for t in engine.tokens.values()}
 
     def _save(
@@ -213,7 +232,8 @@ class Desk:
         """Write the new token, every token the operation changed, and its decisions."""
         # the engine's own consistency check: a broken invariant is a bug, and nothing is saved
         problems = list(engine.problems())
-        assert not problems, f"engine state inconsistent: {problems}"
+        if problems:
+            raise BrokenInvariant(f"engine state inconsistent, nothing saved: {problems[:3]}")
         if new:
             token = outcome.token
             conn.execute(
@@ -231,16 +251,11 @@ class Desk:
             "UPDATE token SET status = ?, slot_id = ?, times_bumped = ? WHERE id = ?", changed
         )
         recorded_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        decisions = [d.as_dict() for d in outcome.decisions]
         conn.executemany(
-            "INSERT INTO audit (time, kind, token_id, source, doctor_id, slot_id, related_token_id,"
-            " reason, slot_allocated, slot_capacity, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (d.time, d.kind.value, d.token_id, d.source.name, d.doctor_id, d.slot_id,
-                 d.related_token_id, d.reason, d.slot_allocated, d.slot_capacity, recorded_at)
-                for d in outcome.decisions
-            ],
-        )  # fmt: skip
+            _AUDIT_INSERT,
+            [(*(record[name] for name in Decision._fields), recorded_at) for record in decisions],
+        )
         token = outcome.token
         return {
             "token": {
@@ -250,16 +265,7 @@ class Desk:
                 "patient": token.patient,
                 "status": token.status.value,
             },
-            "decisions": [
-                {
-                    "kind": d.kind.value,
-                    "token_id": d.token_id,
-                    "slot_id": d.slot_id,
-                    "related_token_id": d.related_token_id,
-                    "reason": d.reason,
-                }
-                for d in outcome.decisions
-            ],
+            "decisions": decisions,
         }
 
     @staticmethod
@@ -268,30 +274,28 @@ class Desk:
             conn.execute("SELECT 1 FROM doctor WHERE id = ?", (doctor_id,)).fetchone() is not None
         )
 
-    @staticmethod
-    def _slot(conn: sqlite3.Connection, slot_id: int | None) -> Record:
-        row = conn.execute(
-            f"SELECT {_SLOT_COLUMNS} FROM slot WHERE slot.id = ?", (slot_id,)
-        ).fetchone()
-        if row is None:
+    def _slot(self, conn: sqlite3.Connection, slot_id: int | None) -> Record:
+        engine = self._load(conn, "slot.id = ?1", (slot_id,))
+        if slot_id is None or slot_id not in engine.slots:
             raise UnknownSlot(slot_id)
-        return _slot_record(row)
+        return _slot_record(engine, slot_id)
 
 
 def _state(token: Any) -> tuple[Any, ...]:
     return (token.status, token.slot_id, token.times_bumped)
 
 
-def _slot_record(row: Sequence[Any]) -> Record:
-    ident, doctor_id, start, end, capacity, allocated = row
+def _slot_record(engine: Engine, slot_id: int) -> Record:
+    """A slot as the desk shows it: seats held and overbooked as the engine says."""
+    slot = engine.slots[slot_id]
     return {
-        "id": ident,
-        "doctor_id": doctor_id,
-        "start": start,
-        "end": end,
-        "capacity": capacity,
-        "allocated": allocated,
-        "overbooked": allocated > capacity,
+        "id": slot.id,
+        "doctor_id": slot.doctor_id,
+        "start": slot.start,
+        "end": slot.end,
+        "capacity": slot.capacity,
+        "seats_held": engine.seats_held(slot_id),
+        "overbooked": engine.is_overbooked(slot_id),
     }
 
 

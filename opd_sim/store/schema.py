@@ -13,12 +13,21 @@ import sqlite3
 from opd_sim.engine.vocabulary import DecisionKind, Source, TokenStatus
 from opd_sim.errors import StoreError
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "check_or_create"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_or_create"]
 
 #: ``PRAGMA application_id`` of every opd_sim store: "OPDS" in ASCII.
 APPLICATION_ID = 0x4F504453
 #: ``PRAGMA user_version`` this code writes and understands; bump it with a migration.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: Statements that take a store from version ``v`` to ``v + 1``, run in one transaction.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # version 2: the audit table's columns are the decision record's field names
+    1: (
+        "ALTER TABLE audit RENAME COLUMN slot_allocated TO seats_held",
+        "ALTER TABLE audit RENAME COLUMN slot_capacity TO capacity",
+    ),
+}
 
 
 def _one_of(column: str, values: list[str]) -> str:
@@ -66,8 +75,8 @@ TABLES = (
         slot_id          INTEGER NOT NULL REFERENCES slot (id),
         related_token_id INTEGER REFERENCES token (id),
         reason           TEXT NOT NULL,
-        slot_allocated   INTEGER NOT NULL,
-        slot_capacity    INTEGER NOT NULL,
+        seats_held       INTEGER NOT NULL,
+        capacity         INTEGER NOT NULL,
         recorded_at      TEXT NOT NULL
     )""",
     "CREATE INDEX audit_by_token ON audit (token_id)",
@@ -90,8 +99,16 @@ def check_or_create(conn: sqlite3.Connection, name: str) -> None:
                 conn.execute(statement)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version != SCHEMA_VERSION:  # older: the place for migrations, once there are any
-            raise StoreError(f"{name} has store schema version {version} and no migration from it")
+            version = SCHEMA_VERSION
+        while version < SCHEMA_VERSION:  # older: migrate step by step, all or nothing
+            if version not in MIGRATIONS:
+                raise StoreError(
+                    f"{name} has store schema version {version} and no migration from it"
+                )
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            version += 1
+            conn.execute(f"PRAGMA user_version = {version}")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:  # SQLite may have rolled back already; keep the first error

@@ -129,7 +129,7 @@ def _corrupt(path: Path) -> None:
     [
         (_text_file, "is not an opd_sim store (not a SQLite database)"),
         (_foreign_sqlite, "is a SQLite database but not an opd_sim store"),
-        (_newer_store, "has store schema version 99, newer than this opd-sim understands (1)"),
+        (_newer_store, "has store schema version 99, newer than this opd-sim understands (2)"),
         (_corrupt, "is not an opd_sim store"),
     ],
 )

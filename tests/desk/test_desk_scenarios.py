@@ -63,7 +63,7 @@ def test_allocation_persists_across_invocations(opd: Opd, rao: int) -> None:
     assert ok(opd("doctor", "list")) == [{"id": rao, "name": "Dr Rao"}]
     assert ok(opd("slot", "list")) == [{
         "id": s, "doctor_id": rao, "start": f"{DAY}T09:00:00", "end": f"{DAY}T09:20:00",
-        "capacity": 2, "allocated": 2, "overbooked": False,
+        "capacity": 2, "seats_held": 2, "overbooked": False,
     }]  # fmt: skip
     assert statuses(opd) == {1: (s, "ALLOCATED"), 2: (s, "ALLOCATED")}
 
@@ -111,7 +111,7 @@ def test_emergency_overbooks_full_slot(opd: Opd, rao: int) -> None:
     assert ok(result)["token"]["status"] == "ALLOCATED"
     assert trace(result) == [("OVERBOOKED", 2, s, None)]
     (listed,) = ok(opd("slot", "list"))
-    assert (listed["allocated"], listed["capacity"], listed["overbooked"]) == (2, 1, True)
+    assert (listed["seats_held"], listed["capacity"], listed["overbooked"]) == (2, 1, True)
     human = opd("slot", "list", json_output=False)
     assert "OVERBOOKED" in human.out
 
@@ -135,7 +135,7 @@ def test_bump_reallocates_to_later_free_slot_same_doctor_same_day(opd: Opd, rao:
         ("REALLOCATED", 2, free_later, 3),
     ]
     assert statuses(opd)[2] == (free_later, "ALLOCATED")  # a re-allocated token shows its new slot
-    seats = {x["id"]: x["allocated"] for x in ok(opd("slot", "list"))}
+    seats = {x["id"]: x["seats_held"] for x in ok(opd("slot", "list"))}
     assert (seats[earlier], seats[s], seats[free_later]) == (0, 1, 1)
 
 

@@ -88,7 +88,7 @@ def test_audit_holds_every_decision_with_wall_clock(desk: Desk, db: Path) -> Non
     conn = sqlite3.connect(db)
     rows = conn.execute(
         "SELECT time, kind, token_id, source, doctor_id, slot_id, related_token_id,"
-        " slot_allocated, slot_capacity, recorded_at FROM audit ORDER BY id"
+        " seats_held, capacity, recorded_at FROM audit ORDER BY id"
     ).fetchall()
     conn.close()
     assert [row[:9] for row in rows] == [
@@ -124,14 +124,17 @@ def test_json_shapes_are_exact(cli: Cli) -> None:
     assert cli("doctor", "list").json == [doctor]
     slot = cli("slot", "add", "--doctor", "1", "--start", f"{DAY}T09:00", "--end",
                f"{DAY}T09:20", "--capacity", "1").json  # fmt: skip
-    assert set(slot) == {"id", "doctor_id", "start", "end", "capacity", "allocated", "overbooked"}
+    assert set(slot) == {"id", "doctor_id", "start", "end", "capacity", "seats_held", "overbooked"}
     assert cli("slot", "list", "--doctor", "1").json == [slot]
     booked = cli("token", "book", "--slot", "1", "--source", "Walkin", "--patient", "Asha").json
     assert set(booked) == {"token", "decisions"}
     assert set(booked["token"]) == {"id", "slot_id", "source", "patient", "status"}
     assert booked["token"]["source"] == "WALKIN"
     (decision,) = booked["decisions"]
-    assert set(decision) == {"kind", "token_id", "slot_id", "related_token_id", "reason"}
+    assert list(decision) == [  # the decision record's own fields, in order
+        "time", "kind", "token_id", "source", "doctor_id", "slot_id", "related_token_id",
+        "reason", "seats_held", "capacity",
+    ]  # fmt: skip
     cancelled = cli("token", "cancel", "1").json
     assert cancelled["token"]["status"] == "CANCELLED"
     assert cli("token", "list", "--slot", "1").json == [cancelled["token"]]
@@ -206,7 +209,7 @@ def test_human_output_of_each_command(cli: Cli) -> None:
                "--capacity", "1", json_output=False)  # fmt: skip
     assert (
         made.out
-        == "slot 1: doctor 1, 2026-11-24T09:00:00 to 2026-11-24T09:20:00, 0/1 seats taken\n"
+        == "slot 1: doctor 1, 2026-11-24T09:00:00 to 2026-11-24T09:20:00, 0/1 seats held\n"
     )
     booked = cli("token", "book", "--slot", "1", "--source", "online", "--patient", "Asha",
                  json_output=False)  # fmt: skip

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 
 from opd_sim.engine import Engine, Policy, Source, make_policy, policy_names, register_policy
-from opd_sim.engine.policies import _REGISTRY
 from opd_sim.errors import UnknownPolicy
 from tests.engine.conftest import trace
 
@@ -91,12 +90,9 @@ def test_a_user_policy_plugs_in_without_editing_the_engine() -> None:
         def bumpable(self, token):  # type: ignore[no-untyped-def]
             return super().bumpable(token) and token.source is not Source.WALKIN
 
-    try:
-        engine = engine_with("test-spare-walkins")
-        engine.book(1, "WALKIN")
-        assert trace(engine.book(1, "PAID").decisions) == [("WAITLISTED", 2, 1, None)]
-    finally:
-        del _REGISTRY["test-spare-walkins"]
+    engine = engine_with("test-spare-walkins")
+    engine.book(1, "WALKIN")
+    assert trace(engine.book(1, "PAID").decisions) == [("WAITLISTED", 2, 1, None)]
 
 
 @pytest.mark.parametrize(
@@ -127,7 +123,7 @@ def test_a_token_in_consultation_is_never_bumped() -> None:
     engine.add_slot(1, 555, 570, capacity=1)
     walkin = engine.book(slot.id, "WALKIN", at=0).token
     online = engine.book(slot.id, "ONLINE", at=1).token
-    engine.start_consult(walkin.id, at=2)
+    engine.start_consult(walkin.id)
     assert trace(engine.book(slot.id, "EMERGENCY", at=3).decisions) == [
         ("ALLOCATED", 3, 1, online.id),
         ("BUMPED", online.id, 1, 3),

@@ -18,7 +18,7 @@ def test_allocates_while_the_slot_has_capacity(engine: Engine) -> None:
         ("ALLOCATED", 1, 1, None),
         ("ALLOCATED", 2, 1, None),
     ]
-    assert slot.allocated == 2 and not slot.overbooked
+    assert slot.seats_held == 2 and not slot.overbooked
     assert engine.free_seats(slot.id) == 0
 
 
@@ -62,8 +62,8 @@ def test_emergency_overbooks_a_full_slot(engine: Engine) -> None:
     engine.book(slot.id, "WALKIN", "b")
     outcome = engine.book(slot.id, Source.EMERGENCY, "e")
     assert trace(outcome.decisions) == [("OVERBOOKED", 3, 1, None)]
-    assert outcome.decisions[0].slot_allocated == 3
-    assert slot.overbooked and slot.allocated == 3
+    assert outcome.decisions[0].seats_held == 3
+    assert slot.overbooked and slot.seats_held == 3
     assert all(t.status is TokenStatus.ALLOCATED for t in engine.tokens.values())
 
 

@@ -48,7 +48,7 @@ def test_the_checks_catch_broken_frames():
     result = shipped_run("original_opd_day")
     decisions = result.decisions.copy()
     first = decisions.index[decisions["kind"] == "ALLOCATED"][0]
-    decisions.loc[first, "slot_allocated"] += 1
+    decisions.loc[first, "seats_held"] += 1
     assert seat_problems(decisions)
     patients = result.patients.copy()
     seen = patients.index[patients["status"] == "COMPLETED"][0]
@@ -90,7 +90,7 @@ def test_engine_state_is_consistent_after_a_run():
 def test_time_runs_forward_in_the_decision_log(scenario_name):
     """Decisions are logged in time order; bookings before day 0 come first, in request order."""
     decisions = shipped_run(scenario_name).decisions
-    assert decisions["time_minutes"].is_monotonic_increasing
+    assert decisions["time"].is_monotonic_increasing
 
 
 def test_waitlisted_tokens_expire_at_their_days_end():
@@ -98,7 +98,7 @@ def test_waitlisted_tokens_expire_at_their_days_end():
     decisions = shipped_run("city_hospital_week").decisions
     expired = decisions[decisions["kind"] == "EXPIRED"]
     assert len(expired) > 0
-    assert ((expired["day"] + 1) * MINUTES_PER_DAY == expired["time_minutes"]).all()
+    assert ((expired["day"] + 1) * MINUTES_PER_DAY == expired["time"]).all()
 
 
 def test_no_shows_are_declared_after_their_slot_starts():
@@ -110,7 +110,7 @@ def test_no_shows_are_declared_after_their_slot_starts():
     for row in no_shows.itertuples():
         slot_start = patients.loc[row.token_id, "slot_start"]
         due = slot_start + grace[row.source]
-        assert row.time_minutes == pytest.approx(max(due, patients.loc[row.token_id,
+        assert row.time == pytest.approx(max(due, patients.loc[row.token_id,
                                                                        "requested_at"]))
 
 
@@ -120,7 +120,7 @@ def test_cancellations_come_before_the_slot():
     cancelled = patients[patients["status"] == "CANCELLED"]
     assert len(cancelled) > 0 and cancelled["arrived_at"].isna().all()
     decisions = shipped_run("city_hospital_week").decisions
-    times = decisions[decisions["kind"] == "CANCELLED"].set_index("token_id")["time_minutes"]
+    times = decisions[decisions["kind"] == "CANCELLED"].set_index("token_id")["time"]
     starts = cancelled.set_index("token_id")["slot_start"]
     assert (times.loc[starts.index] <= starts).all()
 
@@ -158,7 +158,7 @@ def test_a_patient_in_consultation_is_never_bumped():
     assert (by_emergency & (decisions["kind"] == "BUMPED")).sum() > 5
     for row in bumped.itertuples():
         start, end = patients.loc[row.token_id, ["consult_start", "consult_end"]]
-        assert not (start <= row.time_minutes < end)
+        assert not (start <= row.time < end)
 
 
 ORDERED = """
@@ -233,8 +233,8 @@ def test_frames_have_stable_dtypes():
     assert list(decisions["source"].cat.categories) == SOURCE_CATEGORIES
     assert list(patients["status"].cat.categories) == STATUS_CATEGORIES
     for frame, ints, floats in (
-        (decisions, ["replication", "day", "token_id", "slot_id", "slot_allocated",
-                     "slot_capacity"], ["time_minutes"]),
+        (decisions, ["replication", "day", "token_id", "slot_id", "seats_held",
+                     "capacity"], ["time"]),
         (patients, ["replication", "token_id", "day", "slot_id", "times_bumped"],
          ["requested_at", "slot_start", "arrived_at", "consult_start", "consult_end",
           "wait_minutes"]),

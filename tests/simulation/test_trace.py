@@ -49,7 +49,7 @@ def test_a_traced_morning():
     ]
     opd = _run(cohorts, [(-200.0, (0, 0)), (-100.0, (1, 0)), (542.0, (2, 0)), (545.0, (3, 0))])
     decisions = decisions_frame(opd)
-    trace = list(zip(decisions["time_minutes"], decisions["kind"].astype(str),
+    trace = list(zip(decisions["time"], decisions["kind"].astype(str),
                      decisions["token_id"], decisions["slot_id"], strict=True))  # fmt: skip
     assert trace == [
         (-200.0, "ALLOCATED", 1, 1),
@@ -66,7 +66,7 @@ def test_a_traced_morning():
     patients = patients_frame(opd).set_index("token_id")
     assert patients["arrived_at"].tolist() == [555.0, 540.0, 542.0, 545.0]
     assert patients["wait_minutes"].tolist() == [5.0, 0.0, 28.0, 5.0]
-    assert opd.desks[0].busy_minutes == 40.0 and opd.desks[0].busy_in_session_minutes == 40.0
+    assert opd.rooms[0].busy_minutes == 40.0 and opd.rooms[0].busy_in_session_minutes == 40.0
 
 
 def test_a_traced_no_show_promotes_the_waitlisted_walkin():
@@ -80,7 +80,7 @@ def test_a_traced_no_show_promotes_the_waitlisted_walkin():
              (-10.0, (1, 0)), (541.0, (2, 0))]  # fmt: skip
     opd = _run(cohorts, order)
     decisions = decisions_frame(opd)
-    kinds = list(zip(decisions["time_minutes"], decisions["kind"].astype(str),
+    kinds = list(zip(decisions["time"], decisions["kind"].astype(str),
                      decisions["token_id"], strict=True))  # fmt: skip
     assert (-10.0, "BUMPED", 3) in kinds and (-10.0, "WAITLISTED", 3) in kinds
     assert (541.0, "WAITLISTED", 6) in kinds

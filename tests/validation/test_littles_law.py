@@ -41,7 +41,7 @@ def test_littles_law_holds_on_the_frames(path: Path) -> None:
     patients, decisions = result.patients, result.decisions
     seen = patients[patients["status"] == "COMPLETED"].set_index("token_id")
     assert len(seen) > 0
-    completed = decisions[decisions["kind"] == "COMPLETED"].set_index("token_id")["time_minutes"]
+    completed = decisions[decisions["kind"] == "COMPLETED"].set_index("token_id")["time"]
     departures = completed.reindex(seen.index)
     assert departures.notna().all()
 
