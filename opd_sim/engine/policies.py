@@ -110,7 +110,7 @@ def _describe(policy: Policy) -> str:
 @register_policy("priority-bump")
 @dataclass(frozen=True)
 class Policy:
-    """The rules of DESIGN.md: emergencies overbook, strictly higher priority bumps the lowest."""
+    """Default (docs/rules.md): emergencies overbook, strictly higher priority bumps the lowest."""
 
     name: ClassVar[str]
 

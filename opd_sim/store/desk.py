@@ -39,7 +39,7 @@ _TOKEN_COLUMNS = "id, slot_id, source, patient, status"
 class Desk:
     """One booking store, opened (and created on first use) at ``path``; see :func:`resolve_path`.
 
-    Decisions follow the default ``priority-bump`` rules of DESIGN.md. ``clock`` gives the engine's
+    Decisions follow the ``priority-bump`` rules of docs/rules.md. ``clock`` gives the engine's
     time for each operation (seconds since the epoch); it is the audit table's ``time`` column.
     """
 
