@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import sys as _sys
-from pathlib import Path as _Path
 
 from opd_sim.cli.app import main
-
-OPD_SIM_SCRIPT = str(_Path(_sys.executable).with_name("opd-sim"))
+from tests.cli import run_cli
 
 
 def test_policies_lists_every_registered_policy_as_json(capsys) -> None:
@@ -32,11 +27,10 @@ def test_usage_errors_are_one_line_and_exit_2(capsys) -> None:
 
 def test_the_installed_console_script_and_python_m_agree() -> None:
     """`opd-sim` and `python -m opd_sim` are the same program."""
-    script = subprocess.run([OPD_SIM_SCRIPT, "--version"], capture_output=True, text=True)
-    module = subprocess.run([sys.executable, "-m", "opd_sim", "--version"], capture_output=True,
-                            text=True)  # fmt: skip
-    assert script.returncode == module.returncode == 0
-    assert script.stdout == module.stdout and script.stdout.startswith("opd-sim ")
+    script = run_cli("--version")
+    module = run_cli("--version", module=True)
+    assert script.code == module.code == 0
+    assert script.out == module.out and script.out.startswith("opd-sim ")
 
 
 def test_no_command_prints_help_and_one_error_line(capsys) -> None:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desk_helpers import Result, run_opd_sim
 
 from opd_sim.cli.app import main
+from tests.cli import Result, run_cli
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture
 def opd(db: Path) -> Callable[..., Result]:
     """``opd("token", "book", ...)``: the real console script on the test's store, with --json."""
-    return lambda *argv, json_output=True: run_opd_sim(db, *argv, json_output=json_output)
+    return lambda *argv, json_output=True: run_cli(*argv, db=db, json_output=json_output)
 
 
 @pytest.fixture

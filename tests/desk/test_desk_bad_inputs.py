@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desk_helpers import Result, snapshot
+from desk_helpers import snapshot
 
 from opd_sim.store import APPLICATION_ID, Desk
+from tests.cli import Result
 
 DAY = "2026-11-24"
 CAPACITY = "--capacity: must be a whole number from 1 to 100,000"

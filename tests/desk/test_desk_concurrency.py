@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
-from desk_helpers import OPD_SIM, run_opd_sim
-
 from opd_sim.engine import Engine
+from opd_sim.store import Desk
+from tests.cli import run_cli, start_cli
 
 COUNTERS = 12  # processes started together in each wave
 WAVES = 3
@@ -19,43 +18,45 @@ SOURCES = ["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN", "WALKIN", "ONLIN
 
 
 def rebuild(db: Path) -> Engine:
-    """The store's whole state replayed into one engine, to check the engine's own invariants."""
-    conn = sqlite3.connect(db)
+    """The store's whole state, read through the desk's public API, put back into one engine to
+    check the engine's own invariants. Request order is the token id: the desk hands out both
+    together, in the same order."""
     engine = Engine()
-    for ident, name in conn.execute("SELECT id, name FROM doctor"):
-        engine.add_doctor(name, doctor_id=ident)
-    for row in conn.execute('SELECT id, doctor_id, day, start, "end", capacity FROM slot'):
-        ident, doctor, day, start, end, capacity = row
-        engine.add_slot(doctor, start, end, capacity, day=day, slot_id=ident)
-    for row in conn.execute(
-        "SELECT id, slot_id, source, patient, seq, status, requested_slot_id, requested_at,"
-        " times_bumped FROM token ORDER BY seq"
-    ):
-        engine.restore_token(*row)
-    conn.close()
+    with Desk(db) as desk:
+        for doctor in desk.doctors():
+            engine.add_doctor(doctor["name"], doctor_id=doctor["id"])
+        for slot in desk.slots():  # a slot's day is the date of its start
+            engine.add_slot(slot["doctor_id"], slot["start"], slot["end"], slot["capacity"],
+                            day=slot["start"][:10], slot_id=slot["id"])  # fmt: skip
+        for token in desk.tokens():
+            engine.restore_token(token["id"], token["slot_id"], token["source"],
+                                 token["patient"], token["id"], token["status"])  # fmt: skip
     return engine
 
 
 def overfilled(db: Path) -> list[tuple[int, int, int]]:
     """Slots holding more non-emergency seated tokens than their capacity: (slot, held, seats)."""
-    conn = sqlite3.connect(db)
-    rows = conn.execute(
-        "SELECT slot.id, count(token.id), slot.capacity FROM slot JOIN token"
-        " ON token.slot_id = slot.id AND token.status = 'ALLOCATED' AND token.source != 'EMERGENCY'"
-        " GROUP BY slot.id HAVING count(token.id) > slot.capacity"
-    ).fetchall()
-    conn.close()
-    return rows
+    with Desk(db) as desk:
+        tokens, slots = desk.tokens(), desk.slots()
+    held = [
+        (slot["id"], sum(
+            1 for t in tokens
+            if t["slot_id"] == slot["id"] and t["status"] == "ALLOCATED"
+            and t["source"] != "EMERGENCY"
+        ), slot["capacity"])
+        for slot in slots
+    ]  # fmt: skip
+    return [row for row in held if row[1] > row[2]]
 
 
 def test_concurrent_counters_never_overfill_or_lose_bookings(db: Path) -> None:
     """12 processes at a time book into 3 slots: all succeed (no 'database is locked'), no slot
     holds more non-emergency tokens than its capacity, and every acknowledged token is stored."""
-    doctor = run_opd_sim(db, "doctor", "add", "--name", "Dr Rao").json["id"]
+    doctor = run_cli("doctor", "add", "--name", "Dr Rao", db=db, json_output=True).json["id"]
     slots = [
-        run_opd_sim(
-            db, "slot", "add", "--doctor", str(doctor), "--start", f"2026-11-24T{h}:00",
-            "--end", f"2026-11-24T{h}:30", "--capacity", "3",
+        run_cli(
+            "slot", "add", "--doctor", str(doctor), "--start", f"2026-11-24T{h}:00",
+            "--end", f"2026-11-24T{h}:30", "--capacity", "3", db=db, json_output=True,
         ).json["id"]
         for h in ("09", "10", "11")
     ]  # fmt: skip
@@ -66,10 +67,10 @@ def test_concurrent_counters_never_overfill_or_lose_bookings(db: Path) -> None:
         for n in range(COUNTERS):
             patient = f"w{wave}c{n}"
             argv = [
-                OPD_SIM, "token", "book", "--db", str(db), "--json", "--slot",
-                str(rng.choice(slots[:2])), "--source", rng.choice(SOURCES), "--patient", patient,
+                "token", "book", "--slot", str(rng.choice(slots[:2])),
+                "--source", rng.choice(SOURCES), "--patient", patient,
             ]  # fmt: skip
-            counters.append((patient, subprocess.Popen(argv, stdout=-1, stderr=-1, text=True)))
+            counters.append((patient, start_cli(*argv, db=db, json_output=True)))
         for patient, process in counters:
             out, err = process.communicate(timeout=120)
             assert process.returncode == 0 and err == "", err  # no "database is locked"
@@ -79,9 +80,9 @@ def test_concurrent_counters_never_overfill_or_lose_bookings(db: Path) -> None:
         assert overfilled(db) == []  # after every wave, not only at the end
 
     assert len(acknowledged) == COUNTERS * WAVES
-    stored = {t["id"]: t for t in run_opd_sim(db, "token", "list").json}
+    stored = {t["id"]: t for t in run_cli("token", "list", db=db, json_output=True).json}
     assert {ident: stored[ident]["patient"] for ident in acknowledged} == acknowledged
-    for listed in run_opd_sim(db, "slot", "list").json:
+    for listed in run_cli("slot", "list", db=db, json_output=True).json:
         ordinary = [
             t for t in stored.values()
             if t["slot_id"] == listed["id"] and t["status"] == "ALLOCATED"
@@ -94,13 +95,13 @@ def test_concurrent_counters_never_overfill_or_lose_bookings(db: Path) -> None:
 def test_concurrent_first_use_creates_store_once(tmp_path: Path) -> None:
     """Eight processes opening a store that does not exist yet create it once, and all succeed."""
     db = tmp_path / "fresh.db"
-    argv = [OPD_SIM, "doctor", "add", "--db", str(db), "--json", "--name"]
     processes = [
-        subprocess.Popen([*argv, f"Dr {n}"], stdout=-1, stderr=-1, text=True) for n in range(8)
+        start_cli("doctor", "add", "--name", f"Dr {n}", db=db, json_output=True) for n in range(8)
     ]
     results = [(*p.communicate(timeout=120), p.returncode) for p in processes]
     assert [(err, code) for _, err, code in results] == [("", 0)] * 8
-    assert sorted(d["id"] for d in run_opd_sim(db, "doctor", "list").json) == list(range(1, 9))
+    listed = run_cli("doctor", "list", db=db, json_output=True).json
+    assert sorted(d["id"] for d in listed) == list(range(1, 9))
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
@@ -109,20 +110,19 @@ def test_concurrent_first_use_creates_store_once(tmp_path: Path) -> None:
 def test_writer_waits_for_lock_and_reader_is_not_blocked(db: Path) -> None:
     """While another counter holds the write lock, a listing answers at once and a booking waits
     for the lock (busy timeout + BEGIN IMMEDIATE) and then succeeds instead of failing."""
-    run_opd_sim(db, "doctor", "add", "--name", "Dr Rao")
-    run_opd_sim(
-        db, "slot", "add", "--doctor", "1", "--start", "2026-11-24T09:00",
-        "--end", "2026-11-24T09:20", "--capacity", "2",
+    run_cli("doctor", "add", "--name", "Dr Rao", db=db, json_output=True)
+    run_cli(
+        "slot", "add", "--doctor", "1", "--start", "2026-11-24T09:00",
+        "--end", "2026-11-24T09:20", "--capacity", "2", db=db, json_output=True,
     )  # fmt: skip
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        argv = [OPD_SIM, "token", "book", "--db", str(db), "--json"]
-        waiting = subprocess.Popen(
-            [*argv, "--slot", "1", "--source", "PAID", "--patient", "Asha"],
-            stdout=-1, stderr=-1, text=True,
+        waiting = start_cli(
+            "token", "book", "--slot", "1", "--source", "PAID", "--patient", "Asha",
+            db=db, json_output=True,
         )  # fmt: skip
-        listing = run_opd_sim(db, "token", "list")
+        listing = run_cli("token", "list", db=db, json_output=True)
         assert (listing.code, listing.json) == (0, [])  # read while the write lock is held
         time.sleep(1.0)
         assert waiting.poll() is None  # still queued behind the lock, not failed

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from desk_helpers import OPD_SIM, run_opd_sim
+from tests.cli import OPD_SIM, cli_env, run_cli
 
 KILLS = 12
 SEED = 20261124
@@ -36,11 +36,11 @@ with Desk(sys.argv[1]) as desk:
 def test_sigkill_at_random_moments_loses_no_acknowledged_booking(db: Path) -> None:
     """Killed 12 times at seeded random moments, the store passes integrity_check, every booking
     the child acknowledged is there, and every stored token has its audit trail."""
-    run_opd_sim(db, "doctor", "add", "--name", "Dr Rao")
+    run_cli("doctor", "add", "--name", "Dr Rao", db=db, json_output=True)
     for start, end in (("09:00", "09:20"), ("09:20", "09:40"), ("09:40", "10:00")):
-        made = run_opd_sim(
-            db, "slot", "add", "--doctor", "1", "--start", f"2026-11-24T{start}",
-            "--end", f"2026-11-24T{end}", "--capacity", "2",
+        made = run_cli(
+            "slot", "add", "--doctor", "1", "--start", f"2026-11-24T{start}",
+            "--end", f"2026-11-24T{end}", "--capacity", "2", db=db, json_output=True,
         )  # fmt: skip
         assert made.code == 0, made.err
     rng = random.Random(SEED)
@@ -78,7 +78,8 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_booking(db: Path) -> No
     assert len(acknowledged) > KILLS  # the kills did land between real bookings
 
 
-# A counter clerk's loop through the real console script; an id is printed once opd-sim exited 0.
+# A counter clerk's loop through the real console script (tests.cli.OPD_SIM, in the environment
+# of tests.cli.cli_env); an id is printed once opd-sim exited 0.
 CLI_LOOP = """
 import json, subprocess, sys
 opd_sim, db, tag = sys.argv[1:]
@@ -97,11 +98,11 @@ for n in range(10_000):
 def test_sigkill_of_running_cli_processes_loses_nothing(db: Path) -> None:
     """The whole process group of a clerk's loop of real opd-sim calls is SIGKILLed 10 times at
     seeded random moments: the store stays intact and every acknowledged booking is there."""
-    run_opd_sim(db, "doctor", "add", "--name", "Dr Rao")
+    run_cli("doctor", "add", "--name", "Dr Rao", db=db, json_output=True)
     for start, end in (("09:00", "09:20"), ("09:20", "09:40"), ("09:40", "10:00")):
-        run_opd_sim(
-            db, "slot", "add", "--doctor", "1", "--start", f"2026-11-24T{start}",
-            "--end", f"2026-11-24T{end}", "--capacity", "2",
+        run_cli(
+            "slot", "add", "--doctor", "1", "--start", f"2026-11-24T{start}",
+            "--end", f"2026-11-24T{end}", "--capacity", "2", db=db, json_output=True,
         )  # fmt: skip
     rng = random.Random(SEED + 1)
     acknowledged: dict[int, str] = {}
@@ -110,6 +111,7 @@ def test_sigkill_of_running_cli_processes_loses_nothing(db: Path) -> None:
             [sys.executable, "-c", CLI_LOOP, OPD_SIM, str(db), f"c{round_}"],
             stdout=subprocess.PIPE,
             text=True,
+            env=cli_env(),  # the loop's opd-sim calls see no OPD_SIM_DB / OPD_SIM_DEBUG
             start_new_session=True,  # its own process group: the kill takes opd-sim down too
         )
         assert clerk.stdout is not None
@@ -129,5 +131,6 @@ def test_sigkill_of_running_cli_processes_loses_nothing(db: Path) -> None:
         finally:
             conn.close()
         assert {i: stored.get(i) for i in acknowledged} == acknowledged
-    listed = run_opd_sim(db, "token", "list")  # and the desk still works on the store
+    # and the desk still works on the store
+    listed = run_cli("token", "list", db=db, json_output=True)
     assert listed.code == 0 and len(listed.json) >= len(acknowledged) > 0

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from desk_helpers import Result
+
+from tests.cli import Result
 
 DAY = "2026-11-24"
 Opd = Callable[..., Result]

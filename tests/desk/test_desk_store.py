@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desk_helpers import Result
 
 from opd_sim.cli.app import main
 from opd_sim.engine import Engine
 from opd_sim.errors import TokenStateError
 from opd_sim.store import APPLICATION_ID, SCHEMA_VERSION, Desk
+from tests.cli import Result
 
 DAY = "2026-11-24"
 Cli = Callable[..., Result]

@@ -32,7 +32,7 @@ def replay(operations: list[tuple]) -> Engine:
 
 
 class OpdDay(RuleBasedStateMachine):
-    """Random operations on a small OPD, checking the invariants of DESIGN.md after each step."""
+    """Random operations on a small OPD, checking the invariants in docs/rules.md at each step."""
 
     def __init__(self) -> None:
         super().__init__()

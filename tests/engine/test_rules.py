@@ -1,4 +1,4 @@
-"""The allocation rules of DESIGN.md, one scenario each, asserting whole decision traces."""
+"""The allocation rules of docs/rules.md, one scenario each, asserting whole decision traces."""
 
 from __future__ import annotations
 

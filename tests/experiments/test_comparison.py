@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys as _sys
-from pathlib import Path as _Path
-
 import pytest
 
 from opd_sim.cli.app import main
 from opd_sim.errors import UnknownPolicy
 from opd_sim.experiments import compare_policies, parse_policy
+from tests.cli import run_cli
 from tests.simulation.conftest import SCENARIOS, shipped
 
 ORIGINAL = str(SCENARIOS / "original_opd_day.yaml")
-
-OPD_SIM_SCRIPT = str(_Path(_sys.executable).with_name("opd-sim"))
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +57,12 @@ def test_parse_policy_reads_names_and_parameters() -> None:
 def test_compare_command_writes_json_and_files(tmp_path) -> None:
     """A real `opd-sim compare` process prints the comparison as JSON and writes its files."""
     out = tmp_path / "cmp"
-    done = subprocess.run(
-        [OPD_SIM_SCRIPT, "compare", ORIGINAL, "--policy", "priority-bump", "--policy", "fifo",
-         "--replications", "3", "--out", str(out), "--json"],
-        capture_output=True, text=True, timeout=120,
+    done = run_cli(
+        "compare", ORIGINAL, "--policy", "priority-bump", "--policy", "fifo",
+        "--replications", "3", "--out", str(out), json_output=True,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout)
+    assert done.code == 0, done.err
+    payload = done.json
     assert payload["baseline"] == "priority-bump" and payload["policies"][1] == "fifo"
     assert {m["metric"] for m in payload["metrics"]} >= {"wait_mean_minutes", "bumped"}
     assert sorted(p.name for p in out.iterdir()) == [

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys as _sys
 from pathlib import Path
-from pathlib import Path as _Path
 
 import pytest
 
 from opd_sim.cli.app import main
 from opd_sim.reporting.plots import PLOTS
 from opd_sim.simulation import manifest, write_run
+from tests.cli import run_cli
 from tests.simulation.conftest import shipped_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-OPD_SIM_SCRIPT = str(_Path(_sys.executable).with_name("opd-sim"))
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +48,9 @@ def test_report_command_rebuilds_the_report(run_dir: Path, capsys: pytest.Captur
 def test_report_of_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
     """Not a run directory: exit 2, one line naming what is missing, nothing written."""
     (tmp_path / "summary.json").write_text("{}")
-    result = subprocess.run([OPD_SIM_SCRIPT, "report", str(tmp_path)], capture_output=True,
-                            text=True)  # fmt: skip
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "missing decisions.parquet" in result.stderr
+    result = run_cli("report", str(tmp_path))
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "missing decisions.parquet" in result.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
 
 

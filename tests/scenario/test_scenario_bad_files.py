@@ -6,16 +6,13 @@ the message. Rows marked ``SUBPROCESS`` also go through the installed ``opd-sim`
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 from opd_sim.cli.app import main
+from tests.cli import run_cli
 
 
 class Bad(NamedTuple):
@@ -392,14 +389,6 @@ def _expected(bad: Bad, name: str) -> str:
     return f"opd-sim: error: {where}: {bad.field}: "
 
 
-def _opd_sim() -> str:
-    """The installed console script next to this interpreter (else on PATH)."""
-    beside = Path(sys.executable).with_name("opd-sim")
-    found = str(beside) if beside.exists() else shutil.which("opd-sim")
-    assert found, "opd-sim is not installed"
-    return found
-
-
 def _check(bad: Bad, name: str, code: int, out: str, err: str) -> None:
     lines = err.splitlines()
     assert code == 2, err
@@ -436,11 +425,8 @@ SUBPROCESS = [bad for bad in BAD if bad.subprocess]
 def test_bad_file_through_the_executable(bad: Bad, tmp_path: Path) -> None:
     """The installed ``opd-sim validate`` prints the same single line and exits 2."""
     name = _write(tmp_path, bad)
-    env = {**os.environ, "OPD_SIM_DEBUG": ""}
-    result = subprocess.run(
-        [_opd_sim(), "validate", name], cwd=tmp_path, capture_output=True, text=True, env=env
-    )
-    _check(bad, name, result.returncode, result.stdout, result.stderr)
+    result = run_cli("validate", name, cwd=tmp_path)
+    _check(bad, name, result.code, result.out, result.err)
 
 
 def test_every_problem_is_reported_in_file_order(

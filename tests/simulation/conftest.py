@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from opd_sim.simulation import RunResult, multiple_replications
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
 SHIPPED = sorted(path.stem for path in SCENARIOS.glob("*.yaml"))
-OPD_SIM = [sys.executable, "-m", "opd_sim"]
 
 
 @functools.cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pandas as pd
@@ -11,8 +10,9 @@ import pytest
 
 from opd_sim.cli.app import main
 from opd_sim.simulation import DECISION_COLUMNS, PATIENT_COLUMNS
+from tests.cli import run_cli
 
-from .conftest import OPD_SIM, SCENARIOS
+from .conftest import SCENARIOS
 
 ORIGINAL = str(SCENARIOS / "original_opd_day.yaml")
 OUTPUT_FILES = ["decisions.parquet", "manifest.json", "patients.parquet", "summary.json"]
@@ -20,16 +20,11 @@ REPORT_FILES = ["report.html", "decisions_by_kind.png", "slot_fill.png", "status
                 "waits_by_hour.png", "waits_by_source.png"]  # fmt: skip
 
 
-def _opd_sim(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*OPD_SIM, *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, check=False)  # fmt: skip
-
-
 def test_run_as_a_process_writes_the_four_files(tmp_path):
     """A real `opd-sim run` process writes decisions, patients, summary, manifest and the report."""
     out = tmp_path / "out"
-    done = _opd_sim("run", ORIGINAL, "--seed", "5", "--out", str(out))
-    assert done.returncode == 0, done.stderr
+    done = run_cli("run", ORIGINAL, "--seed", "5", "--out", str(out))
+    assert done.code == 0, done.err
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES + REPORT_FILES)
     assert list(tmp_path.iterdir()) == [out]  # no staging directory left behind
     decisions = pd.read_parquet(out / "decisions.parquet")
@@ -42,7 +37,7 @@ def test_run_as_a_process_writes_the_four_files(tmp_path):
     assert manifest["seed"] == 5 and len(manifest["scenario_sha256"]) == 64
     assert set(manifest["versions"]) == {"opd-sim", "simpy", "numpy", "pandas", "pyarrow"}
     assert all(manifest["versions"].values()) and manifest["python"]
-    assert "doctors" in done.stdout and "waits" in done.stdout
+    assert "doctors" in done.out and "waits" in done.out
 
 
 def test_run_json_prints_the_summary(tmp_path, capsys):
@@ -142,10 +137,10 @@ def test_bad_scenario_exits_2_without_output(tmp_path, filename):
     path = tmp_path / filename
     path.write_text(BAD_FILES[filename])
     out = tmp_path / "out"
-    done = _opd_sim("run", str(path), "--out", str(out), cwd=tmp_path)
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr and done.stdout == ""
-    assert all(line.startswith("opd-sim: error: ") for line in done.stderr.splitlines())
+    done = run_cli("run", str(path), "--out", str(out), cwd=tmp_path)
+    assert done.code == 2, done.err
+    assert "Traceback" not in done.err and done.out == ""
+    assert all(line.startswith("opd-sim: error: ") for line in done.err.splitlines())
     assert sorted(p.name for p in tmp_path.iterdir()) == [filename]
 
 
@@ -168,9 +163,9 @@ def test_missing_scenario_file_exits_2(tmp_path, capsys):
 
 def test_simulate_day_json_has_the_original_fields():
     """`simulate-day --json` has the original summary's fields, as a real process."""
-    done = _opd_sim("simulate-day", "--json", "--seed", "3")
-    assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout)
+    done = run_cli("simulate-day", "--json", "--seed", "3")
+    assert done.code == 0, done.err
+    summary = done.json
     for key in ("doctors", "slots_created", "tokens_booked", "emergencies", "cancellations",
                 "waitlisted_remaining"):  # fmt: skip
         assert isinstance(summary[key], int), key

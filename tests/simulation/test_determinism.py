@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,8 +14,9 @@ from opd_sim.simulation import (
     replication_seeds,
     single_run,
 )
+from tests.cli import run_cli
 
-from .conftest import OPD_SIM, SCENARIOS, shipped
+from .conftest import SCENARIOS, shipped
 
 
 def test_same_seed_same_frames(scenario_name):
@@ -40,10 +39,9 @@ def test_same_frames_across_processes(tmp_path):
     """Two separate processes at one seed write Parquet frames equal to an in-process run."""
     scenario = SCENARIOS / "city_hospital_week.yaml"
     for name in ("a", "b"):
-        done = subprocess.run([*OPD_SIM, "run", str(scenario), "--seed", "9", "--replications",
-                               "2", "--out", str(tmp_path / name)],
-                              capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
-        assert done.returncode == 0, done.stderr
+        done = run_cli("run", str(scenario), "--seed", "9", "--replications", "2",
+                       "--out", str(tmp_path / name), timeout=300)  # fmt: skip
+        assert done.code == 0, done.err
     here = multiple_replications(shipped("city_hospital_week"), 2, seed=9)
     for frame, expected in (("decisions", here.decisions), ("patients", here.patients)):
         a = pd.read_parquet(tmp_path / "a" / f"{frame}.parquet")
