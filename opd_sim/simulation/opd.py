@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from opd_sim.engine import Decision, DecisionKind, Engine, Source, Token, TokenStatus, make_policy
+from opd_sim.engine.policies import Policy
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
@@ -52,13 +53,17 @@ class Opd:
     """One replication of one scenario. Build it, call :meth:`run`, then read its records.
 
     ``sequence`` is the replication's ``numpy.random.SeedSequence``; every random number comes
-    from the streams spawned from it.
+    from the streams spawned from it. ``policy`` is a ready policy object (None: the one the
+    scenario names).
     """
 
-    def __init__(self, scenario: Scenario, sequence: np.random.SeedSequence) -> None:
+    def __init__(
+        self, scenario: Scenario, sequence: np.random.SeedSequence, policy: Policy | None = None
+    ) -> None:
         self.scenario = scenario
         self.env = simpy.Environment()
-        inner = make_policy(scenario.policy.name, dict(scenario.policy.params))
+        inner = policy if policy is not None else make_policy(scenario.policy.name,
+                                                              dict(scenario.policy.params))
         self.engine = Engine(policy=inner)
         self.policy_description = str(inner)
         self._policy = inner

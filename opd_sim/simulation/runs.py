@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
 import math
 import os
@@ -13,9 +15,9 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opd_sim.engine import Policy, make_policy
 from opd_sim.errors import InvalidInput
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.frames import decisions_frame, patients_frame
@@ -50,7 +53,11 @@ VERSIONED_PACKAGES = ("opd-sim", "simpy", "numpy", "pandas", "pyarrow")
 
 @dataclass(slots=True)
 class RunResult:
-    """What a run produced: the frames of every replication and the (aggregated) summary."""
+    """What a run produced: the frames of every replication and the (aggregated) summary.
+
+    ``policy`` describes the policy the run used (``str(policy)``, e.g. ``bump-cap(max_bumps=1)``);
+    ``policy_name`` and ``policy_params`` are that object's own name and parameters.
+    """
 
     scenario: Scenario
     seed: int
@@ -61,14 +68,16 @@ class RunResult:
     summary: dict[str, Any]
     elapsed_seconds: float = 0.0
     decision_count: int = 0
+    policy_name: str = ""
+    policy_params: dict[str, Any] = field(default_factory=dict)
 
 
 Replication = tuple[Opd, pd.DataFrame, pd.DataFrame, dict[str, Any]]
 
 
-def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication: int
-              ) -> Replication:  # fmt: skip
-    opd = Opd(scenario, sequence).run()
+def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication: int,
+              policy: Policy | None = None) -> Replication:  # fmt: skip
+    opd = Opd(scenario, sequence, policy=policy).run()
     unfinished = opd.unfinished()
     if unfinished:  # every token must end CANCELLED, NO_SHOW, COMPLETED or EXPIRED
         raise RuntimeError(f"tokens left unfinished after the run: {unfinished[:10]}")
@@ -84,17 +93,33 @@ def _without_opd(replication: Replication) -> tuple[Any, ...]:
     return decisions, patients, summary, opd.policy_description, opd.decision_count
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int
+def run_replication(scenario: Scenario, seed: int, replication: int, policy: Policy | None = None
                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], str, int]:  # fmt: skip
     """One replication from nothing but picklable inputs (what a worker process is sent):
-    its decisions and patients frames, summary, policy description and decision count."""
+    its decisions and patients frames, summary, policy description and decision count.
+    ``policy`` is a ready policy object (None: the one the scenario names)."""
     sequence = child(np.random.SeedSequence(seed), replication)
-    return _without_opd(_simulate(scenario, sequence, replication))  # type: ignore[return-value]
+    return _without_opd(_simulate(scenario, sequence, replication, policy))  # type: ignore[return-value]
 
 
-def single_run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> RunResult:
-    """Replication ``replication`` of the scenario at ``seed`` (default: the scenario's seed)."""
-    return multiple_replications(scenario, 1, seed=seed, first=replication)
+def single_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
+               policy: Policy | None = None) -> RunResult:  # fmt: skip
+    """Replication ``replication`` of the scenario at ``seed`` (default: the scenario's seed),
+    under ``policy`` (default: the scenario's)."""
+    return multiple_replications(scenario, 1, seed=seed, first=replication, policy=policy)
+
+
+def _params(policy: Policy) -> dict[str, Any]:
+    """The policy object's own parameters (its dataclass fields), enum keys by name."""
+    if not dataclasses.is_dataclass(policy):
+        return {}
+    params: dict[str, Any] = {}
+    for spec in dataclasses.fields(policy):
+        value = getattr(policy, spec.name)
+        if isinstance(value, Mapping):  # e.g. reserved seats keyed by Source
+            value = {k.name if isinstance(k, enum.Enum) else k: v for k, v in value.items()}
+        params[spec.name] = value
+    return params
 
 
 def multiple_replications(
@@ -104,6 +129,7 @@ def multiple_replications(
     first: int = 0,
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
     executor: Executor | None = None,
+    policy: Policy | None = None,
 ) -> RunResult:
     """Replications ``first .. first + replications - 1``, each on its own spawned seed sequence.
 
@@ -111,43 +137,48 @@ def multiple_replications(
     number with a 95 % t interval when there is more than one replication. With an
     ``executor`` (see :func:`opd_sim.experiments.open_executor`) replications run there; the
     results are identical, as each replication's streams depend only on the seed and its index.
+    ``policy`` is a ready policy object to run under (None: the one the scenario names).
     """
     if replications < 1:
         raise ValueError("replications must be 1 or more")
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
+    # built once for the whole run; policies are frozen, so replications can share one
+    chosen = policy if policy is not None else make_policy(scenario.policy.name,
+                                                           dict(scenario.policy.params))
     decisions, patients, summaries = [], [], []
     count = 0
-    policy = ""
     indices: Iterable[int] = range(first, first + replications)
     if executor is None:
         sequences = replication_seeds(seed, first + replications)
         results: Iterable[Any] = (
-            _without_opd(_simulate(scenario, sequences[r], r)) for r in indices
+            _without_opd(_simulate(scenario, sequences[r], r, chosen)) for r in indices
         )
     else:
-        futures = [executor.submit(run_replication, scenario, seed, r) for r in indices]
+        futures = [executor.submit(run_replication, scenario, seed, r, chosen) for r in indices]
         results = (future.result() for future in futures)
     ticks = progress(range(replications)) if progress else range(replications)
-    for _tick, (d, p, s, label, n) in zip(ticks, results, strict=False):
-        policy = label  # every replication describes the same policy
+    for _tick, (d, p, s, _label, n) in zip(ticks, results, strict=False):
         count += n
         decisions.append(d)
         patients.append(p)
         summaries.append(s)
+    description = str(chosen)
     summary = {
         "scenario": scenario.name,
-        "policy": policy,
+        "policy": description,
         "seed": seed,
         "replications": replications,
         "days": scenario.days,
         **aggregate(summaries),
     }
     return RunResult(
-        scenario=scenario, seed=seed, replications=replications, policy=policy,
+        scenario=scenario, seed=seed, replications=replications, policy=description,
         decisions=pd.concat(decisions, ignore_index=True),
         patients=pd.concat(patients, ignore_index=True),
         summary=summary, elapsed_seconds=time.perf_counter() - started, decision_count=count,
+        policy_name=str(getattr(chosen, "name", type(chosen).__name__)),
+        policy_params=_params(chosen),
     )  # fmt: skip
 
 
@@ -188,9 +219,9 @@ def manifest(result: RunResult, scenario_path: str | Path | None = None) -> dict
         "scenario_sha256": digest,
         "seed": result.seed,
         "replications": result.replications,
-        "policy": {
-            "name": result.scenario.policy.name,
-            "params": dict(result.scenario.policy.params),
+        "policy": {  # the policy object the run used, not the scenario's `policy:` entry
+            "name": result.policy_name,
+            "params": dict(result.policy_params),
             "description": result.policy,
         },
         "versions": versions,
