@@ -66,7 +66,7 @@ def _compare(args: argparse.Namespace) -> int:
     policies = [parse_policy(text) for text in args.policy]
     scenario = load_scenario(args.scenario)
     if args.out:
-        from opd_sim.simulation import check_out_dir
+        from opd_sim.run_output import check_out_dir
 
         check_out_dir(args.out, COMPARE_FILES)  # before the work, like `run`
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:

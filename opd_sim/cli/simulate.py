@@ -65,11 +65,13 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out(scenario.name)
 
     from opd_sim.experiments import open_executor
-    from opd_sim.simulation import check_out_dir, manifest, multiple_replications, write_run
-    from opd_sim.simulation.runs import json_ready
+    from opd_sim.jsonable import json_ready
+    from opd_sim.run_output import check_out_dir, write_run
+    from opd_sim.simulation import manifest, multiple_replications
 
     check_out_dir(out)  # before the work: a run never overwrites what is not a run
 
+    # simulate, then write frames, plots and report: the simulator knows nothing of the files
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
         result = multiple_replications(scenario, args.replications, seed=args.seed,
                                        executor=executor, policy=policy,
@@ -88,9 +90,9 @@ def _run(args: argparse.Namespace) -> int:
 def _simulate_day(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise InvalidInput("simulate-day: --seed must be 0 or more")
+    from opd_sim.jsonable import json_ready
     from opd_sim.simulation import single_run
     from opd_sim.simulation.builtin import original_opd_day
-    from opd_sim.simulation.runs import json_ready
 
     result = single_run(original_opd_day(), seed=args.seed)
     if args.json:

@@ -12,7 +12,8 @@ import pytest
 
 from opd_sim.cli.app import main
 from opd_sim.reporting.plots import PLOTS
-from opd_sim.simulation import manifest, write_run
+from opd_sim.run_output import write_run
+from opd_sim.simulation import manifest
 from tests.simulation.conftest import shipped_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
