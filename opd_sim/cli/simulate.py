@@ -66,10 +66,11 @@ def _run(args: argparse.Namespace) -> int:
 
     from opd_sim.experiments import open_executor
     from opd_sim.jsonable import json_ready
-    from opd_sim.run_output import check_out_dir, write_run
+    from opd_sim.outputs import check_out_dir
+    from opd_sim.run_output import RUN_OUTPUT, write_run
     from opd_sim.simulation import manifest, multiple_replications
 
-    check_out_dir(out)  # before the work: a run never overwrites what is not a run
+    check_out_dir(out, RUN_OUTPUT)  # before the work: a run never overwrites what is not a run
 
     # simulate, then write frames, plots and report: the simulator knows nothing of the files
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:

@@ -52,11 +52,15 @@ def test_public_surface_is_pinned():
         assert getattr(opd_sim.simulation, name) is not None
 
 
-def test_the_run_directory_writer_lives_outside_the_simulator():
-    """write_run has its own module, with pinned names."""
+def test_the_run_directory_writers_live_outside_the_simulator():
+    """write_run and the output-directory writer have their own modules and pinned names."""
+    import opd_sim.outputs
     import opd_sim.run_output
 
-    assert sorted(opd_sim.run_output.__all__) == ["RUN_FILES", "check_out_dir", "write_run"]
+    assert sorted(opd_sim.run_output.__all__) == ["RUN_FILES", "RUN_OUTPUT", "write_report",
+                                                  "write_run"]  # fmt: skip
+    assert sorted(opd_sim.outputs.__all__) == ["OwnedFiles", "check_out_dir", "clean_stale",
+                                               "write_directory"]  # fmt: skip
 
 
 def test_the_simulator_never_imports_the_reporting():
