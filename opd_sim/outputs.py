@@ -52,7 +52,10 @@ def _resolve(out_dir: str | Path, shown: str) -> Path:
     """The absolute target with every ``..`` and every symlink above it resolved; the last
     component itself is kept (a symlink there is refused, not followed)."""
     raw = Path(out_dir).absolute()
-    target = raw.resolve() if raw.name in ("", "..") else raw.parent.resolve() / raw.name
+    try:
+        target = raw.resolve() if raw.name in ("", "..") else raw.parent.resolve() / raw.name
+    except (OSError, RuntimeError) as error:  # Python 3.11 raises RuntimeError on a link loop
+        raise InvalidInput(f"{shown}: cannot resolve the path ({error})") from None
     if target == target.parent:
         raise InvalidInput(f"{shown} is the file system root; give a subdirectory")
     return target

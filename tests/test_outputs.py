@@ -218,6 +218,14 @@ def test_out_that_is_a_symlink_is_refused(tmp_path: Path, command: str) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "target"]
 
 
+def test_out_below_a_symlink_loop_is_one_clear_line(tmp_path: Path) -> None:
+    """--out under a symlink loop: exit 2 with one line, not an internal error."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    done = opd_sim("run", ORIGINAL, "--no-report", "--out", str(tmp_path / "a" / "x"))
+    assert_one_error_line(done, "cannot resolve the path")
+
+
 # 6 ------------------------------------------------------------------------- opd-sim report
 
 
