@@ -33,8 +33,19 @@ def test_the_installed_console_script_and_python_m_agree() -> None:
     assert script.out == module.out and script.out.startswith("opd-sim ")
 
 
-def test_no_command_prints_help_and_one_error_line(capsys) -> None:
-    """Bare `opd-sim` shows the help on stdout and one error line on stderr, exit 2."""
-    assert main([]) == 2
-    captured = capsys.readouterr()
-    assert "COMMAND" in captured.out and captured.err.count("\n") == 1
+def test_no_command_is_usage_on_stderr_and_exit_2() -> None:
+    """Bare `opd-sim` (a real process): nothing on stdout; the usage and one error line on
+    stderr; exit 2, as argparse and git do."""
+    done = run_cli()
+    assert done.code == 2 and done.out == ""
+    lines = done.err.splitlines()
+    assert lines[0].startswith("usage: opd-sim") and "COMMAND" in lines[0]
+    assert lines[-1] == "opd-sim: error: give a command (opd-sim --help lists them)"
+    assert sum(line.startswith("opd-sim: error:") for line in lines) == 1
+
+
+def test_help_is_on_stdout_and_exit_0() -> None:
+    """`opd-sim --help` prints the help, commands included, on stdout and exits 0."""
+    done = run_cli("--help")
+    assert done.code == 0 and done.err == ""
+    assert done.out.startswith("usage: opd-sim") and "compare" in done.out

@@ -80,9 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(f"opd-sim {__version__}\n")
             return 0
         handler: Handler | None = getattr(args, "handler", None)
-        if handler is None:
-            parser.print_help()
-            sys.stderr.write("opd-sim: error: give a command (see the list above)\n")
+        if handler is None:  # like argparse and git: the usage and the error, both on stderr
+            parser.print_usage(sys.stderr)
+            sys.stderr.write("opd-sim: error: give a command (opd-sim --help lists them)\n")
             return 2
         return handler(args)
     except OpdSimError as error:

@@ -7,11 +7,16 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opd_sim.cli.app import print_json
 from opd_sim.cli.simulate import add_executor_options
 from opd_sim.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from opd_sim.outputs import OwnedFiles
+
+__all__ = ["COMPARE_FILES", "add_commands"]
 
 COMPARE_FILES = frozenset(
     {"comparison.csv", "comparison.json", "comparison_replications.parquet"}
@@ -42,15 +47,25 @@ def _print(comparison: Any) -> None:
         )
 
 
-def _write(comparison: Any, out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        comparison.table.to_csv(out / "comparison.csv", index=False)
-        comparison.per_replication.to_parquet(out / "comparison_replications.parquet",
+def _write(comparison: Any, out: str) -> None:
+    """The three comparison files, swapped into ``out`` at once by the shared writer."""
+    from opd_sim.outputs import write_directory
+
+    def fill(staging: Path) -> None:
+        comparison.table.to_csv(staging / "comparison.csv", index=False)
+        comparison.per_replication.to_parquet(staging / "comparison_replications.parquet",
                                               index=False)  # fmt: skip
-        (out / "comparison.json").write_text(json.dumps(comparison.to_json(), indent=2) + "\n")
-    except OSError as error:
-        raise InvalidInput(f"--out {out}: cannot write there: {error.strerror}") from None
+        (staging / "comparison.json").write_text(json.dumps(comparison.to_json(), indent=2)
+                                                 + "\n", encoding="utf-8")  # fmt: skip
+
+    write_directory(out, _owned(), fill)
+
+
+def _owned() -> OwnedFiles:
+    """What compare owns in its --out: all three files, always together."""
+    from opd_sim.outputs import OwnedFiles  # light, but the desk commands need none of it
+
+    return OwnedFiles(COMPARE_FILES, COMPARE_FILES)
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -66,13 +81,13 @@ def _compare(args: argparse.Namespace) -> int:
     policies = [parse_policy(text) for text in args.policy]
     scenario = load_scenario(args.scenario)
     if args.out:
-        from opd_sim.simulation import check_out_dir
+        from opd_sim.outputs import check_out_dir
 
-        check_out_dir(args.out, COMPARE_FILES)  # before the work, like `run`
+        check_out_dir(args.out, _owned())  # before the work, like `run`
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
         comparison = compare_policies(scenario, policies, args.replications, args.seed, executor)
     if args.out:
-        _write(comparison, Path(args.out))
+        _write(comparison, args.out)
     if args.json:
         print_json(comparison.to_json())
     else:

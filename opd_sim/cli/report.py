@@ -9,7 +9,7 @@ from opd_sim.cli.app import print_json
 
 
 def _report(args: argparse.Namespace) -> int:
-    from opd_sim.reporting import write_report
+    from opd_sim.run_output import write_report
 
     target = write_report(args.directory)
     if args.json:

@@ -21,23 +21,19 @@ __all__ = ["add_commands"]
 PROGRESS_DELAY_SECONDS = 2.0
 
 
-def _with_overrides(scenario: Any, seed: int | None, policy: str | None) -> Any:
-    """The scenario with ``--seed`` / ``--policy`` applied; a bad policy is exit 2 here."""
+def _policy_override(scenario: Any, text: str | None) -> Any:
+    """The policy object ``--policy NAME[:k=v,...]`` asks for, or None to run the scenario's
+    own; a bad policy is exit 2 here, before anything runs."""
     from opd_sim.engine import make_policy
     from opd_sim.experiments import parse_policy
-    from opd_sim.scenario import Scenario
 
-    update: dict[str, Any] = {}
-    if seed is not None:
-        update["seed"] = seed
-    if policy is not None:  # NAME[:k=v,...]; the scenario's own params belong to its own policy
-        name, params = parse_policy(policy)
-        make_policy(name, params)  # UnknownPolicy (exit 2) before anything runs
-        if name != scenario.policy.name or params:
-            update["policy"] = {"name": name, "params": params}
-    if update:  # validated again: model_copy would skip the scenario's checks
-        scenario = Scenario.model_validate({**scenario.model_dump(), **update})
-    return scenario
+    if text is None:
+        return None
+    name, params = parse_policy(text)
+    # the bare name of the scenario's own policy keeps the scenario's parameters for it
+    if name == scenario.policy.name and not params:
+        return None
+    return make_policy(name, params)
 
 
 def _progress(replications: int) -> Any:
@@ -64,17 +60,22 @@ def _run(args: argparse.Namespace) -> int:
         raise InvalidInput("run: --replications must be from 1 to 100,000")
     if args.seed is not None and args.seed < 0:
         raise InvalidInput("run: --seed must be 0 or more")
-    scenario = _with_overrides(load_scenario(args.scenario), args.seed, args.policy)
+    scenario = load_scenario(args.scenario)
+    policy = _policy_override(scenario, args.policy)
     out = Path(args.out) if args.out else _default_out(scenario.name)
 
     from opd_sim.experiments import open_executor
-    from opd_sim.simulation import check_out_dir, manifest, multiple_replications, write_run
-    from opd_sim.simulation.runs import json_ready
+    from opd_sim.jsonable import json_ready
+    from opd_sim.outputs import check_out_dir
+    from opd_sim.run_output import RUN_OUTPUT, write_run
+    from opd_sim.simulation import manifest, multiple_replications
 
-    check_out_dir(out)  # before the work: a run never overwrites what is not a run
+    check_out_dir(out, RUN_OUTPUT)  # before the work: a run never overwrites what is not a run
 
+    # simulate, then write frames, plots and report: the simulator knows nothing of the files
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
-        result = multiple_replications(scenario, args.replications, executor=executor,
+        result = multiple_replications(scenario, args.replications, seed=args.seed,
+                                       executor=executor, policy=policy,
                                        progress=_progress(args.replications))  # fmt: skip
     write_run(result, out, manifest(result, args.scenario), report=not args.no_report)
     if args.json:
@@ -90,12 +91,11 @@ def _run(args: argparse.Namespace) -> int:
 def _simulate_day(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise InvalidInput("simulate-day: --seed must be 0 or more")
+    from opd_sim.jsonable import json_ready
     from opd_sim.simulation import single_run
     from opd_sim.simulation.builtin import original_opd_day
-    from opd_sim.simulation.runs import json_ready
 
-    scenario = _with_overrides(original_opd_day(), args.seed, None)
-    result = single_run(scenario)
+    result = single_run(original_opd_day(), seed=args.seed)
     if args.json:
         print_json(json_ready(result.summary))
     else:

@@ -8,16 +8,16 @@ Pairing works because replication r of a seed sees the same patients under every
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from opd_sim.engine import Source, make_policy
+from opd_sim.engine import Policy, Source, make_policy
 from opd_sim.errors import UnknownPolicy
 from opd_sim.scenario import Scenario
 
-__all__ = ["METRICS", "Comparison", "compare_policies", "parse_policy"]
+__all__ = ["METRICS", "Comparison", "PolicyChoice", "compare_policies", "parse_policy"]
 
 #: (metric name, path in a replication's summary); waits are minutes from arrival to consult.
 METRICS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -90,14 +90,29 @@ class Comparison:
         }
 
 
+#: One policy to compare: a registered name with its parameters, or a ready policy object.
+PolicyChoice = tuple[str, Mapping[str, Any]] | Policy
+
+
+def _policy(choice: PolicyChoice) -> Policy:
+    if isinstance(choice, Policy):
+        return choice
+    name, params = choice
+    return make_policy(name, params)
+
+
 def compare_policies(
     scenario: Scenario,
-    policies: Sequence[tuple[str, dict[str, Any]]],
+    policies: Sequence[PolicyChoice],
     replications: int,
     seed: int | None = None,
     executor: Executor | None = None,
 ) -> Comparison:
-    """Run the scenario under each policy on the same seed and replications; compare them."""
+    """Run the scenario under each policy on the same seed and replications; compare them.
+
+    Each policy is a ``(name, params)`` pair or a ready :class:`~opd_sim.engine.Policy`; the
+    first is the baseline. Policies are told apart by their description (``str(policy)``).
+    """
     import pandas as pd
 
     from opd_sim.simulation import multiple_replications
@@ -105,20 +120,17 @@ def compare_policies(
 
     if len(policies) < 2:
         raise UnknownPolicy("compare needs at least two policies")
-    for name, params in policies:  # every choice checked before anything runs
-        make_policy(name, params)
-    seed = scenario.seed if seed is None else seed
-    rows, labels = [], []
-    for name, params in policies:
-        variant = Scenario.model_validate(
-            {**scenario.model_dump(), "policy": {"name": name, "params": params}}
-        )
-        result = multiple_replications(variant, replications, seed=seed, executor=executor)
-        per_rep = result.summary.get("per_replication", [result.summary])
-        label = result.policy
-        if label in labels:
+    chosen = [_policy(choice) for choice in policies]  # every choice checked before anything runs
+    labels = [str(policy) for policy in chosen]
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
             raise UnknownPolicy(f"policy {label} is listed twice")
-        labels.append(label)
+    seed = scenario.seed if seed is None else seed
+    rows = []
+    for policy, label in zip(chosen, labels, strict=True):
+        result = multiple_replications(scenario, replications, seed=seed, executor=executor,
+                                       policy=policy)  # fmt: skip
+        per_rep = result.summary.get("per_replication", [result.summary])
         for r, summary in enumerate(per_rep):
             rows.append({"policy": label, "replication": r}
                         | {m: _pick(summary, path) for m, path in METRICS})  # fmt: skip

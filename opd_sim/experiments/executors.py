@@ -14,7 +14,11 @@ from typing import Any
 
 from opd_sim.errors import InvalidInput
 
-__all__ = ["SerialExecutor", "open_executor"]
+__all__ = ["DASK_CONNECT_TIMEOUT_SECONDS", "SerialExecutor", "open_executor"]
+
+#: How long ``--dask`` waits for the scheduler before giving up (exit 2). A scheduler that is
+#: up answers within milliseconds, even across a network; waiting longer only delays the error.
+DASK_CONNECT_TIMEOUT_SECONDS = 3
 
 
 class SerialExecutor(Executor):
@@ -35,9 +39,10 @@ def open_executor(
 ) -> Iterator[Executor]:
     """An executor for the duration of a ``with`` block.
 
-    ``dask_address`` (e.g. ``tcp://127.0.0.1:8786``) sends work to that Dask scheduler;
-    otherwise ``workers`` > 1 starts local processes, and 1 runs in this process. Never more
-    processes than CPUs or than ``tasks``: extra ones only cost memory.
+    ``dask_address`` (e.g. ``tcp://127.0.0.1:8786``) sends work to that Dask scheduler, given up
+    on after :data:`DASK_CONNECT_TIMEOUT_SECONDS`; otherwise ``workers`` > 1 starts local
+    processes, and 1 runs in this process. Never more processes than CPUs or than ``tasks``:
+    extra ones only cost memory.
     """
     if dask_address:
         try:
@@ -47,7 +52,7 @@ def open_executor(
                 "--dask needs dask.distributed: pip install 'opd-sim[dask]'"
             ) from None
         try:
-            client = Client(dask_address, timeout=10)
+            client = Client(dask_address, timeout=DASK_CONNECT_TIMEOUT_SECONDS)
         except (OSError, ValueError, TimeoutError) as error:  # unreachable, or not an address
             raise InvalidInput(
                 f"cannot reach the Dask scheduler at {dask_address}: {error}"

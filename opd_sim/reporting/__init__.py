@@ -1,6 +1,6 @@
-"""Plots (PNG) and an HTML report from a run's output directory."""
+"""Plots (PNG) and an HTML report of a run, drawn from its frames, summary and manifest."""
 
-from opd_sim.reporting.html import render_report, write_report
-from opd_sim.reporting.plots import write_plots
+from opd_sim.reporting.html import REPORT_FILES, render_report
+from opd_sim.reporting.plots import PLOTS, write_plots
 
-__all__ = ["render_report", "write_plots", "write_report"]
+__all__ = ["PLOTS", "REPORT_FILES", "render_report", "write_plots"]

@@ -1,4 +1,8 @@
-"""A self-contained HTML report of one run directory: summary, plots and provenance."""
+"""A self-contained HTML report of one run: summary, plots and provenance, drawn from memory.
+
+Where the report goes is the caller's business: :mod:`opd_sim.run_output` writes it with a run,
+or rebuilds it for a run directory, through the atomic output-directory writer.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from opd_sim.errors import InvalidInput
+from opd_sim.jsonable import json_ready
 from opd_sim.reporting.plots import PLOTS, write_plots
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["REPORT_FILES", "render_report"]
 
-REQUIRED = ("decisions.parquet", "patients.parquet", "summary.json")
+#: Every file :func:`render_report` writes.
+REPORT_FILES = frozenset({"report.html", *PLOTS})
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
@@ -47,36 +52,11 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     return f"<table>{body}</table>"
 
 
-def write_report(run_dir: str | Path) -> Path:
-    """Write ``report.html`` (and the plots it shows) into a run's output directory."""
-    import pandas as pd
-
-    run = Path(run_dir)
-    missing = [name for name in REQUIRED if not (run / name).is_file()]
-    if not run.is_dir() or missing:
-        raise InvalidInput(
-            f"{run}: not a run output directory (missing {', '.join(missing) or 'the directory'})"
-        )
-    def read(name: str, how: Any) -> Any:
-        try:
-            return how(run / name)
-        except (OSError, ValueError) as error:  # truncated Parquet, broken JSON, unreadable
-            raise InvalidInput(f"{run / name}: cannot be read ({type(error).__name__})") from None
-
-    summary = read("summary.json", lambda p: json.loads(p.read_text()))
-    has_manifest = (run / "manifest.json").is_file()
-    manifest = read("manifest.json", lambda p: json.loads(p.read_text())) if has_manifest else {}
-    decisions = read("decisions.parquet", pd.read_parquet)
-    patients = read("patients.parquet", pd.read_parquet)
-    if not isinstance(summary, dict) or not isinstance(manifest, dict):
-        raise InvalidInput(f"{run}: summary.json and manifest.json must hold JSON objects")
-    return render_report(run, decisions, patients, summary, manifest)
-
-
 def render_report(
     run: Path, decisions: Any, patients: Any, summary: dict[str, Any], manifest: dict[str, Any]
 ) -> Path:
     """Draw the plots and write ``report.html`` into ``run`` from frames already in memory."""
+    summary, manifest = json_ready(summary), json_ready(manifest)
     write_plots(decisions, patients, run)
     title = html.escape(str(summary.get("scenario") or manifest.get("scenario") or run.name))
     figures = "".join(

@@ -7,8 +7,12 @@ The only part of opd_sim that imports SimPy (and, with the CLI handlers, numpy a
 
     result = multiple_replications(load_scenario("scenarios/original_opd_day.yaml"), 5, seed=1)
     result.decisions, result.patients, result.summary
+
+Writing a run's directory (frames, plots, report) is :mod:`opd_sim.run_output`'s job: the
+simulator never imports the reporting.
 """
 
+from opd_sim.jsonable import summary_json  # re-exported: callers have imported it from here
 from opd_sim.simulation.frames import (
     DECISION_COLUMNS,
     KIND_CATEGORIES,
@@ -19,19 +23,9 @@ from opd_sim.simulation.frames import (
     patients_frame,
 )
 from opd_sim.simulation.opd import Opd
-from opd_sim.simulation.runs import (
-    RUN_FILES,
-    RunFiles,
-    RunResult,
-    check_out_dir,
-    manifest,
-    multiple_replications,
-    read_run,
-    run_replication,
-    single_run,
-    summary_json,
-    write_run,
-)
+from opd_sim.simulation.provenance import manifest
+from opd_sim.simulation.reading import RunFiles, read_run
+from opd_sim.simulation.runs import RunResult, multiple_replications, run_replication, single_run
 from opd_sim.simulation.streams import STREAM_NAMES, make_streams, replication_seeds
 from opd_sim.simulation.summary import aggregate, mean_ci, summarize
 
@@ -39,7 +33,6 @@ __all__ = [
     "DECISION_COLUMNS",
     "KIND_CATEGORIES",
     "PATIENT_COLUMNS",
-    "RUN_FILES",
     "SOURCE_CATEGORIES",
     "STATUS_CATEGORIES",
     "STREAM_NAMES",
@@ -47,7 +40,6 @@ __all__ = [
     "RunFiles",
     "RunResult",
     "aggregate",
-    "check_out_dir",
     "decisions_frame",
     "make_streams",
     "manifest",
@@ -60,5 +52,4 @@ __all__ = [
     "single_run",
     "summarize",
     "summary_json",
-    "write_run",
 ]

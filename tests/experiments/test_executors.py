@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from opd_sim.errors import InvalidInput
 from opd_sim.experiments import SerialExecutor, open_executor
+from opd_sim.experiments.executors import DASK_CONNECT_TIMEOUT_SECONDS
 from opd_sim.simulation import multiple_replications
-from tests.simulation.conftest import shipped
+from tests.cli import run_cli
+from tests.simulation.conftest import SCENARIOS, shipped
 
 REPLICATIONS = 4
 
@@ -73,3 +78,28 @@ def test_a_malformed_dask_address_is_an_input_error() -> None:
         dask_address="notanaddress"
     ):
         pass
+
+
+def test_an_unreachable_dask_scheduler_fails_fast(tmp_path: Path) -> None:
+    """`opd-sim run --dask` at a port nobody listens on (a real process): exit 2 with one line
+    well inside the 10 seconds it used to wait, nothing written."""
+    pytest.importorskip("dask.distributed")
+    scenario = str(SCENARIOS / "original_opd_day.yaml")
+    started = time.monotonic()
+    done = run_cli("run", scenario, "--dask", "tcp://127.0.0.1:1", "--out", str(tmp_path / "out"),
+                   timeout=60)
+    elapsed = time.monotonic() - started
+    assert done.code == 2 and done.err.count("\n") == 1, done.err
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in done.err
+    assert elapsed < 8.0, elapsed
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_dask_connect_timeout_is_short_and_kept() -> None:
+    """Connecting gives up after the documented DASK_CONNECT_TIMEOUT_SECONDS (3 s)."""
+    pytest.importorskip("dask.distributed")
+    assert DASK_CONNECT_TIMEOUT_SECONDS == 3
+    started = time.monotonic()
+    with pytest.raises(InvalidInput), open_executor(dask_address="tcp://127.0.0.1:1"):
+        pass
+    assert time.monotonic() - started < DASK_CONNECT_TIMEOUT_SECONDS + 2

@@ -9,7 +9,8 @@ import pytest
 
 from opd_sim.cli.app import main
 from opd_sim.reporting.plots import PLOTS
-from opd_sim.simulation import manifest, write_run
+from opd_sim.run_output import write_run
+from opd_sim.simulation import manifest
 from tests.cli import run_cli
 from tests.simulation.conftest import shipped_run
 

@@ -40,14 +40,47 @@ def test_the_simulate_commands_import_nothing_heavy_at_start():
 
 
 def test_public_surface_is_pinned():
-    """opd_sim.simulation exports exactly these names."""
+    """opd_sim.simulation exports exactly these names (writing directories moved out of it)."""
     assert sorted(opd_sim.simulation.__all__) == sorted([
         "DECISION_COLUMNS", "KIND_CATEGORIES", "PATIENT_COLUMNS", "SOURCE_CATEGORIES",
         "STATUS_CATEGORIES", "STREAM_NAMES", "Opd", "RunFiles", "RunResult", "aggregate",
-        "RUN_FILES", "check_out_dir", "run_replication",
-        "decisions_frame", "make_streams", "manifest", "mean_ci", "multiple_replications",
-        "patients_frame", "read_run", "replication_seeds", "single_run", "summarize",
-        "summary_json", "write_run",
+        "run_replication", "decisions_frame", "make_streams", "manifest", "mean_ci",
+        "multiple_replications", "patients_frame", "read_run", "replication_seeds", "single_run",
+        "summarize", "summary_json",
     ])  # fmt: skip
     for name in opd_sim.simulation.__all__:
         assert getattr(opd_sim.simulation, name) is not None
+
+
+def test_the_run_directory_writers_live_outside_the_simulator():
+    """write_run and the output-directory writer have their own modules and pinned names."""
+    import opd_sim.outputs
+    import opd_sim.run_output
+
+    assert sorted(opd_sim.run_output.__all__) == ["RUN_FILES", "RUN_OUTPUT", "write_report",
+                                                  "write_run"]  # fmt: skip
+    assert sorted(opd_sim.outputs.__all__) == ["OwnedFiles", "check_out_dir", "clean_stale",
+                                               "write_directory"]  # fmt: skip
+
+
+def test_the_simulator_never_imports_the_reporting():
+    """No module under opd_sim/simulation imports opd_sim.reporting (or the run writers), at
+    module level or inside a function; importing the simulator loads neither."""
+    for path in (REPO / "opd_sim" / "simulation").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert not name.startswith(("opd_sim.reporting", "opd_sim.run_output",
+                                            "opd_sim.outputs")), (path, name)  # fmt: skip
+    code = ("import sys, opd_sim.simulation; "
+            "print(sorted(m for m in sys.modules if m.startswith(('opd_sim.reporting', "
+            "'opd_sim.run_output', 'matplotlib'))))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"

@@ -8,8 +8,8 @@ import math
 import pytest
 from scipy import stats
 
+from opd_sim.jsonable import summary_json
 from opd_sim.simulation import aggregate, mean_ci
-from opd_sim.simulation.runs import summary_json
 from opd_sim.simulation.summary import t_quantile_975
 
 from .conftest import shipped_run

@@ -1,0 +1,145 @@
+"""A run's output directory: frames, summary and manifest, then plots and report.html.
+
+``write_run`` writes a simulated run there and ``write_report`` rebuilds the plots and report of
+one read back from disk; both go through the one atomic writer, :mod:`opd_sim.outputs`. This is
+where simulation and reporting meet: the simulator itself never imports the reporting.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from opd_sim.errors import InvalidInput
+from opd_sim.jsonable import json_ready, summary_json
+from opd_sim.outputs import OwnedFiles, check_out_dir, write_directory
+from opd_sim.reporting import REPORT_FILES, render_report
+from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS
+from opd_sim.simulation.reading import RUN_DATA_FILES
+from opd_sim.simulation.runs import RunResult
+
+__all__ = ["RUN_FILES", "RUN_OUTPUT", "write_report", "write_run"]
+
+#: Every file a run directory may hold: what a rerun may replace.
+RUN_FILES = frozenset(RUN_DATA_FILES) | REPORT_FILES
+#: What `opd-sim run` owns: every run file; an earlier run has at least the four data files.
+RUN_OUTPUT = OwnedFiles(RUN_FILES, frozenset(RUN_DATA_FILES))
+# What `opd-sim report` needs of a run directory it rebuilds (the manifest is optional there).
+_REBUILT = OwnedFiles(
+    RUN_FILES, frozenset({"decisions.parquet", "patients.parquet", "summary.json"}),
+    hint="give a directory exactly as `opd-sim run` wrote it",
+)
+#: Summaries and manifests nest a handful of levels; far deeper is no file of ours.
+MAX_JSON_DEPTH = 50
+_LABELS = frozenset({"kind", "source", "doctor_id", "reason", "status"})
+
+
+def write_run(
+    result: RunResult, out_dir: str | Path, manifest_data: dict[str, Any], report: bool = True
+) -> Path:
+    """Write decisions.parquet, patients.parquet, summary.json and manifest.json to ``out_dir``,
+    and unless ``report`` is false the plots (PNG) and ``report.html``; return the directory.
+
+    ``out_dir`` must be new, empty or an earlier run (else InvalidInput, exit 2); it is swapped
+    in whole, so a failure leaves the earlier run or nothing, never half a run.
+    """
+
+    def fill(staging: Path) -> None:
+        result.decisions.to_parquet(staging / "decisions.parquet", index=False)
+        result.patients.to_parquet(staging / "patients.parquet", index=False)
+        (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
+        (staging / "manifest.json").write_text(
+            json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
+        )
+        if report:
+            render_report(staging, result.decisions, result.patients, result.summary,
+                          manifest_data)  # fmt: skip
+
+    return write_directory(out_dir, RUN_OUTPUT, fill)
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Rebuild the plots and ``report.html`` of a run directory; return the report's path.
+
+    Everything is checked before anything is written: the directory must be an earlier run
+    (regular files only, never a symlink), its frames must have the run's columns and its JSON
+    must be objects of sane depth; else InvalidInput (exit 2). The data files are carried over
+    unchanged and the whole directory is swapped in at once.
+    """
+    run = Path(run_dir)
+    missing = [name for name in sorted(_REBUILT.required) if not (run / name).is_file()]
+    if not run.is_dir() or missing:
+        raise InvalidInput(
+            f"{run}: not a run output directory (missing {', '.join(missing) or 'the directory'})"
+        )
+    check_out_dir(run, _REBUILT, label="")
+    summary = _read_json(run / "summary.json")
+    has_manifest = (run / "manifest.json").is_file()
+    manifest = _read_json(run / "manifest.json") if has_manifest else {}
+    decisions = _read_frame(run / "decisions.parquet", "decisions", DECISION_COLUMNS)
+    patients = _read_frame(run / "patients.parquet", "patients", PATIENT_COLUMNS)
+    carried = [name for name in RUN_DATA_FILES if (run / name).is_file()]
+    write_directory(run, _REBUILT,
+                    lambda staging: render_report(staging, decisions, patients, summary, manifest),
+                    carry=carried, label="")  # fmt: skip
+    return run / "report.html"
+
+
+def _cannot_read(path: Path, why: str) -> InvalidInput:
+    return InvalidInput(f"{path}: cannot be read ({why})")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from a run directory; anything else is InvalidInput naming the file."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:  # the decoder gives up on very deep nesting
+        raise _cannot_read(path, "nested too deeply") from None
+    except (OSError, ValueError) as error:  # unreadable, broken JSON, not UTF-8
+        raise _cannot_read(path, type(error).__name__) from None
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{path}: must hold a JSON object")
+    if not _within_depth(value, MAX_JSON_DEPTH):
+        raise _cannot_read(path, "nested too deeply")
+    return value
+
+
+def _within_depth(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests at most ``limit`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((inner, depth + 1) for inner in item.values())
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+    return True
+
+
+def _read_frame(path: Path, kind: str, columns: list[str]) -> pd.DataFrame:
+    """A frame of a run directory with the columns the plots use, numbers as numbers."""
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as error:  # truncated Parquet, not Parquet, unreadable
+        raise _cannot_read(path, type(error).__name__) from None
+    absent = [column for column in columns if column not in frame.columns]
+    if absent:
+        more = ", ..." if len(absent) > 3 else ""
+        raise InvalidInput(f"{path}: not a {kind} frame (missing columns "
+                           f"{', '.join(absent[:3])}{more})")  # fmt: skip
+    for column in columns:
+        values = frame[column]
+        if column in _LABELS:  # labels are compared and grouped: make them hashable text
+            if not isinstance(values.dtype, pd.CategoricalDtype):
+                frame[column] = values.astype(str)
+        elif not pd.api.types.is_numeric_dtype(values):
+            try:
+                frame[column] = pd.to_numeric(values)
+            except (TypeError, ValueError):
+                raise InvalidInput(f"{path}: column {column} is not numeric") from None
+    return frame

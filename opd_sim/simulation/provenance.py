@@ -1,0 +1,48 @@
+"""What produced a run: seed, scenario file and its hash, policy, package versions, timing."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from opd_sim.simulation.runs import RunResult
+
+__all__ = ["VERSIONED_PACKAGES", "manifest"]
+
+VERSIONED_PACKAGES = ("opd-sim", "simpy", "numpy", "pandas", "pyarrow")
+
+
+def manifest(result: RunResult, scenario_path: str | Path | None = None) -> dict[str, Any]:
+    """What produced a run: seed, scenario hash, policy, replications, package versions.
+
+    The policy is named by the policy object the run used (its ``name``, parameters and
+    ``str()``), which may differ from the scenario's own ``policy:`` entry.
+    """
+    digest = None
+    if scenario_path is not None:
+        digest = hashlib.sha256(Path(scenario_path).read_bytes()).hexdigest()
+    versions: dict[str, str | None] = {}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "scenario": result.scenario.name,
+        "scenario_file": None if scenario_path is None else str(scenario_path),
+        "scenario_sha256": digest,
+        "seed": result.seed,
+        "replications": result.replications,
+        "policy": {
+            "name": result.policy_name,
+            "params": dict(result.policy_params),
+            "description": result.policy,
+        },
+        "versions": versions,
+        "python": platform.python_version(),
+        "elapsed_seconds": round(result.elapsed_seconds, 3),
+        "decisions": result.decision_count,
+    }

@@ -1,0 +1,51 @@
+"""A run read back from its directory, with the frames' dtypes exactly as simulated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from opd_sim.simulation.frames import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS_CATEGORIES
+
+__all__ = ["RUN_DATA_FILES", "RunFiles", "read_run"]
+
+#: The data files of a run directory (its plots and report.html come on top).
+RUN_DATA_FILES = ("decisions.parquet", "patients.parquet", "summary.json", "manifest.json")
+
+
+@dataclass(slots=True)
+class RunFiles:
+    """A run read back from its directory."""
+
+    decisions: pd.DataFrame
+    patients: pd.DataFrame
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+
+
+def read_run(directory: str | Path) -> RunFiles:
+    """Read the four data files of a run directory, the frames' dtypes exactly as simulated.
+
+    Parquet keeps categoricals, but not the categories of an empty column (a run without a
+    single token); they are restored here from the fixed lists and the summary's doctors.
+    """
+    folder = Path(directory)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    doctors = list(summary["by_doctor"])
+    categories = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES,
+                  "status": STATUS_CATEGORIES, "doctor_id": doctors}  # fmt: skip
+    frames = []
+    for name in ("decisions", "patients"):
+        frame = pd.read_parquet(folder / f"{name}.parquet")
+        for column, values in categories.items():
+            if column in frame.columns:
+                frame[column] = pd.Categorical(frame[column].astype(object), categories=values)
+        frames.append(frame)
+    return RunFiles(
+        decisions=frames[0], patients=frames[1], summary=summary,
+        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+    )  # fmt: skip
