@@ -10,8 +10,9 @@ import numpy as np
 
 from opd_sim import Engine, PriorityBump, Source, Token, make_policy, policy_class, register_policy
 from opd_sim.engine import Policy, Slot
+from opd_sim.experiments import compare_policies
 from opd_sim.scenario import scenario_from_text
-from opd_sim.simulation import Opd
+from opd_sim.simulation import Opd, manifest, multiple_replications
 from opd_sim.store import Desk
 
 
@@ -90,3 +91,18 @@ def test_the_simulator_takes_a_policy_object_or_its_name() -> None:
     assert by_object.policy_description == "SpareWalkins"
     assert isinstance(by_object.engine.policy, SpareWalkins)
     assert not by_name.unfinished() and not by_object.unfinished()
+
+
+def test_summary_manifest_and_compare_name_the_users_policy() -> None:
+    """Runs under a user's policy object report its own name in the summary, the manifest and
+    a comparison, never the name of the class it extends."""
+    scenario = scenario_from_text(ONE_SLOT_DAY, "one_slot.yaml")
+    result = multiple_replications(scenario, 2, seed=3, policy=SpareWalkins())
+    assert result.summary["policy"] == "SpareWalkins"
+    assert manifest(result)["policy"]["name"] == "SpareWalkins"
+    by_name = multiple_replications(scenario, 1, seed=3)
+    assert by_name.summary["policy"] == "test-walkins-first"
+    assert manifest(by_name)["policy"]["name"] == "test-walkins-first"
+    comparison = compare_policies(scenario, [("test-walkins-first", {}), SpareWalkins()], 2)
+    assert comparison.policies == ["test-walkins-first", "SpareWalkins"]
+    assert set(comparison.table["policy"]) == {"test-walkins-first", "SpareWalkins"}
