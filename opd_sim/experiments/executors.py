@@ -24,6 +24,9 @@ DASK_CONNECT_TIMEOUT_SECONDS = 3
 class SerialExecutor(Executor):
     """Runs each task at once in the calling process (the default: no start-up cost)."""
 
+    #: Tasks run inside ``submit``: callers that report progress run them lazily instead.
+    runs_inline = True
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
         try:

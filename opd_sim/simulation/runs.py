@@ -125,7 +125,10 @@ def multiple_replications(
     decisions, patients, summaries = [], [], []
     count = 0
     indices: Iterable[int] = range(first, first + replications)
-    if executor is None:
+    # an executor that runs each task inside submit() (the default SerialExecutor) would finish
+    # every replication before the first result is read, so the progress bar would never move:
+    # run those here, one at a time, as the results are read
+    if executor is None or getattr(executor, "runs_inline", False):
         sequences = replication_seeds(seed, first + replications)
         results: Iterable[Any] = (
             _without_opd(_simulate(scenario, sequences[r], r, chosen)) for r in indices
