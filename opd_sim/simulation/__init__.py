@@ -13,10 +13,12 @@ from opd_sim.simulation.frames import (
     DECISION_COLUMNS,
     KIND_CATEGORIES,
     PATIENT_COLUMNS,
+    SLOT_COLUMNS,
     SOURCE_CATEGORIES,
     STATUS_CATEGORIES,
     decisions_frame,
     patients_frame,
+    slots_frame,
 )
 from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.runs import (
@@ -40,6 +42,7 @@ __all__ = [
     "KIND_CATEGORIES",
     "PATIENT_COLUMNS",
     "RUN_FILES",
+    "SLOT_COLUMNS",
     "SOURCE_CATEGORIES",
     "STATUS_CATEGORIES",
     "STREAM_NAMES",
@@ -58,6 +61,7 @@ __all__ = [
     "replication_seeds",
     "run_replication",
     "single_run",
+    "slots_frame",
     "summarize",
     "summary_json",
     "write_run",

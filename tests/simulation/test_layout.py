@@ -44,7 +44,7 @@ def test_public_surface_is_pinned():
     assert sorted(opd_sim.simulation.__all__) == sorted([
         "DECISION_COLUMNS", "KIND_CATEGORIES", "PATIENT_COLUMNS", "SOURCE_CATEGORIES",
         "STATUS_CATEGORIES", "STREAM_NAMES", "Opd", "RunFiles", "RunResult", "aggregate",
-        "RUN_FILES", "check_out_dir", "run_replication",
+        "RUN_FILES", "SLOT_COLUMNS", "check_out_dir", "run_replication", "slots_frame",
         "decisions_frame", "make_streams", "manifest", "mean_ci", "multiple_replications",
         "patients_frame", "read_run", "replication_seeds", "single_run", "summarize",
         "summary_json", "write_run",
