@@ -12,6 +12,10 @@ them apart, and :func:`per_replication` applies any of them replication by repli
     per_replication(waits_by_source, patients)           # one table per replication, stacked
 """
 
+from opd_sim.analysis.bumps import FATES, bumped_fates, repeat_bumps, who_bumped_whom
+from opd_sim.analysis.doctors import doctor_workload
+from opd_sim.analysis.fairness import p90_ratio, p90_ratios, source_shares
+from opd_sim.analysis.overbooking import overbooking_by_doctor, overbooking_by_hour
 from opd_sim.analysis.replications import (
     aggregate,
     format_count,
@@ -21,18 +25,31 @@ from opd_sim.analysis.replications import (
     per_replication,
     t_quantile_975,
 )
+from opd_sim.analysis.waitlist import waitlist_length, waitlist_outcomes
 from opd_sim.analysis.waits import MEASURES, WITHIN_MINUTES, wait_statistics, waits_by_source
 
 __all__ = [
+    "FATES",
     "MEASURES",
     "WITHIN_MINUTES",
     "aggregate",
+    "bumped_fates",
+    "doctor_workload",
     "format_count",
     "format_mean",
     "may_be_negative",
     "mean_ci",
+    "overbooking_by_doctor",
+    "overbooking_by_hour",
+    "p90_ratio",
+    "p90_ratios",
     "per_replication",
+    "repeat_bumps",
+    "source_shares",
     "t_quantile_975",
     "wait_statistics",
+    "waitlist_length",
+    "waitlist_outcomes",
     "waits_by_source",
+    "who_bumped_whom",
 ]
