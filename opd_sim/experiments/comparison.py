@@ -115,8 +115,8 @@ def compare_policies(
     """
     import pandas as pd
 
+    from opd_sim.analysis import mean_ci
     from opd_sim.simulation import multiple_replications
-    from opd_sim.simulation.summary import mean_ci
 
     if len(policies) < 2:
         raise UnknownPolicy("compare needs at least two policies")

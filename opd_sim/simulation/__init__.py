@@ -17,10 +17,12 @@ from opd_sim.simulation.frames import (
     DECISION_COLUMNS,
     KIND_CATEGORIES,
     PATIENT_COLUMNS,
+    SLOT_COLUMNS,
     SOURCE_CATEGORIES,
     STATUS_CATEGORIES,
     decisions_frame,
     patients_frame,
+    slots_frame,
 )
 from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.provenance import manifest
@@ -33,6 +35,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "KIND_CATEGORIES",
     "PATIENT_COLUMNS",
+    "SLOT_COLUMNS",
     "SOURCE_CATEGORIES",
     "STATUS_CATEGORIES",
     "STREAM_NAMES",
@@ -50,6 +53,7 @@ __all__ = [
     "replication_seeds",
     "run_replication",
     "single_run",
+    "slots_frame",
     "summarize",
     "summary_json",
 ]

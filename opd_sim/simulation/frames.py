@@ -1,4 +1,4 @@
-"""The decision and patient frames, built once from a run's records, with fixed dtypes.
+"""The decision, patient and slot frames, built once from a run's records, with fixed dtypes.
 
 Categoricals carry fixed category lists (every source, kind and status, used or not), so frames
 of different runs concatenate and compare without dtype surprises.
@@ -20,10 +20,12 @@ __all__ = [
     "DECISION_COLUMNS",
     "KIND_CATEGORIES",
     "PATIENT_COLUMNS",
+    "SLOT_COLUMNS",
     "SOURCE_CATEGORIES",
     "STATUS_CATEGORIES",
     "decisions_frame",
     "patients_frame",
+    "slots_frame",
 ]
 
 SOURCE_CATEGORIES = [source.name for source in Source]  # in priority order
@@ -36,8 +38,12 @@ _STATUS_CODE = {status: i for i, status in enumerate(TokenStatus)}
 DECISION_COLUMNS = ["replication", "day", *Decision._fields]
 PATIENT_COLUMNS = [
     "replication", "token_id", "source", "doctor_id", "day", "slot_id", "requested_slot_id",
-    "requested_at", "slot_start", "arrived_at", "consult_start", "consult_end", "wait_minutes",
-    "status", "times_bumped",
+    "requested_at", "slot_start", "arrived_at", "consult_start", "consult_end", "seen_by",
+    "wait_minutes", "delay_minutes", "status", "times_bumped",
+]  # fmt: skip
+SLOT_COLUMNS = [
+    "replication", "slot_id", "doctor_id", "day", "start", "end", "capacity", "seats_held",
+    "most_seats_held", "overbooked_by",
 ]  # fmt: skip
 
 
@@ -102,23 +108,55 @@ def patients_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
     n = len(patients)
     tokens = [p.token for p in patients]
     slot_ids = np.array([t.slot_id for t in tokens], dtype=np.int64)
+    doctors = list(calendar.doctor_ids)
     arrived = np.array([p.arrived_at for p in patients], dtype=np.float64)
     start = np.array([p.consult_start for p in patients], dtype=np.float64)
+    slot_start = np.asarray(calendar.slot_start, dtype=np.float64)[slot_ids]
     nan = math.nan
     return pd.DataFrame({
         "replication": np.full(n, replication, dtype=np.int64),
         "token_id": np.array([t.id for t in tokens], dtype=np.int64),
         "source": _source([int(t.source) for t in tokens]),
-        "doctor_id": _category([p.doctor for p in patients], list(calendar.doctor_ids)),
+        "doctor_id": _category([p.doctor for p in patients], doctors),
         "day": np.asarray(calendar.slot_day, dtype=np.int64)[slot_ids],
         "slot_id": slot_ids,
         "requested_slot_id": np.array([t.requested_slot_id for t in tokens], dtype=np.int64),
         "requested_at": np.array([t.requested_at for t in tokens], dtype=np.float64),
-        "slot_start": np.asarray(calendar.slot_start, dtype=np.float64)[slot_ids],
+        "slot_start": slot_start,
         "arrived_at": arrived,
         "consult_start": start,
         "consult_end": np.array([p.consult_end for p in patients], dtype=np.float64),
+        "seen_by": _category([p.seen_by for p in patients], doctors),  # code -1: not seen
         "wait_minutes": start - arrived if n else np.array([nan] * 0),
+        # past the appointment: an early arrival's own earliness is not the OPD's delay
+        "delay_minutes": start - np.maximum(arrived, slot_start) if n else np.array([nan] * 0),
         "status": _category([_STATUS_CODE[t.status] for t in tokens], STATUS_CATEGORIES),
         "times_bumped": np.array([t.times_bumped for t in tokens], dtype=np.int64),
+    })  # fmt: skip
+
+
+def slots_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
+    """One row per slot created, empty ones included: its doctor, day, times, capacity, the
+    seats held at the end of the run and the most held at any moment (from the decision log,
+    where each decision carries the seats held in its slot right after it)."""
+    calendar, engine = opd.calendar, opd.engine
+    n = calendar.slot_count
+    slot_ids = np.arange(1, n + 1, dtype=np.int64)
+    most = [0] * (n + 1)  # indexed by slot id; a slot no decision touched never held a seat
+    for decision in engine.log:
+        if decision.seats_held > most[decision.slot_id]:
+            most[decision.slot_id] = decision.seats_held
+    capacity = np.array([engine.slots[s].capacity for s in range(1, n + 1)], dtype=np.int64)
+    most_held = np.array(most[1:], dtype=np.int64)
+    return pd.DataFrame({
+        "replication": np.full(n, replication, dtype=np.int64),
+        "slot_id": slot_ids,
+        "doctor_id": _category(calendar.slot_doctor[1:], list(calendar.doctor_ids)),
+        "day": np.array(calendar.slot_day[1:], dtype=np.int64),
+        "start": np.array(calendar.slot_start[1:], dtype=np.float64),
+        "end": np.array(calendar.slot_end[1:], dtype=np.float64),
+        "capacity": capacity,
+        "seats_held": np.array([engine.seats_held(s) for s in range(1, n + 1)], dtype=np.int64),
+        "most_seats_held": most_held,
+        "overbooked_by": np.maximum(most_held - capacity, 0),
     })  # fmt: skip

@@ -278,6 +278,7 @@ class Opd:
         if patient is None:
             return
         room.current = patient
+        patient.seen_by = room.index
         patient.consult_start = now = self.env.now
         self.engine.start_consult(patient.token_id)
         self._at(now + patient.consult_minutes, self._finish, room)

@@ -40,6 +40,7 @@ class Patient:
     arrived_at: float = _NAN
     consult_start: float = _NAN
     consult_end: float = _NAN
+    seen_by: int = -1  # index of the doctor who consulted (a shared queue's any); -1: not seen
 
     @property
     def token_id(self) -> int:

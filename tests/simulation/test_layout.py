@@ -44,9 +44,9 @@ def test_public_surface_is_pinned():
     assert sorted(opd_sim.simulation.__all__) == sorted([
         "DECISION_COLUMNS", "KIND_CATEGORIES", "PATIENT_COLUMNS", "SOURCE_CATEGORIES",
         "STATUS_CATEGORIES", "STREAM_NAMES", "Opd", "RunFiles", "RunResult", "aggregate",
-        "run_replication", "decisions_frame", "make_streams", "manifest", "mean_ci",
-        "multiple_replications", "patients_frame", "read_run", "replication_seeds", "single_run",
-        "summarize", "summary_json",
+        "SLOT_COLUMNS", "run_replication", "slots_frame", "decisions_frame", "make_streams",
+        "manifest", "mean_ci", "multiple_replications", "patients_frame", "read_run",
+        "replication_seeds", "single_run", "summarize", "summary_json",
     ])  # fmt: skip
     for name in opd_sim.simulation.__all__:
         assert getattr(opd_sim.simulation, name) is not None

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from opd_sim.analysis import t_quantile_975
 from opd_sim.simulation import multiple_replications
-from opd_sim.simulation.summary import t_quantile_975
 
 from .conftest import shipped
 
