@@ -25,7 +25,7 @@ __all__ = ["RUN_FILES", "RUN_OUTPUT", "write_report", "write_run"]
 
 #: Every file a run directory may hold: what a rerun may replace.
 RUN_FILES = frozenset(RUN_DATA_FILES) | REPORT_FILES
-#: What `opd-sim run` owns: every run file; an earlier run has at least the four data files.
+#: What `opd-sim run` owns: every run file; an earlier run has at least the five data files.
 RUN_OUTPUT = OwnedFiles(RUN_FILES, frozenset(RUN_DATA_FILES))
 # What `opd-sim report` needs of a run directory it rebuilds (the manifest is optional there).
 _REBUILT = OwnedFiles(
@@ -34,13 +34,14 @@ _REBUILT = OwnedFiles(
 )
 #: Summaries and manifests nest a handful of levels; far deeper is no file of ours.
 MAX_JSON_DEPTH = 50
-_LABELS = frozenset({"kind", "source", "doctor_id", "reason", "status"})
+_LABELS = frozenset({"kind", "source", "doctor_id", "seen_by", "reason", "status"})
 
 
 def write_run(
     result: RunResult, out_dir: str | Path, manifest_data: dict[str, Any], report: bool = True
 ) -> Path:
-    """Write decisions.parquet, patients.parquet, summary.json and manifest.json to ``out_dir``,
+    """Write decisions.parquet, patients.parquet, slots.parquet, summary.json and manifest.json
+    to ``out_dir``,
     and unless ``report`` is false the plots (PNG) and ``report.html``; return the directory.
 
     ``out_dir`` must be new, empty or an earlier run (else InvalidInput, exit 2); it is swapped
@@ -50,6 +51,7 @@ def write_run(
     def fill(staging: Path) -> None:
         result.decisions.to_parquet(staging / "decisions.parquet", index=False)
         result.patients.to_parquet(staging / "patients.parquet", index=False)
+        result.slots.to_parquet(staging / "slots.parquet", index=False)
         (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
         (staging / "manifest.json").write_text(
             json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"

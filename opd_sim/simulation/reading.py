@@ -14,7 +14,8 @@ from opd_sim.simulation.frames import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS
 __all__ = ["RUN_DATA_FILES", "RunFiles", "read_run"]
 
 #: The data files of a run directory (its plots and report.html come on top).
-RUN_DATA_FILES = ("decisions.parquet", "patients.parquet", "summary.json", "manifest.json")
+RUN_DATA_FILES = ("decisions.parquet", "patients.parquet", "slots.parquet", "summary.json",
+                  "manifest.json")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -23,12 +24,13 @@ class RunFiles:
 
     decisions: pd.DataFrame
     patients: pd.DataFrame
+    slots: pd.DataFrame
     summary: dict[str, Any]
     manifest: dict[str, Any]
 
 
 def read_run(directory: str | Path) -> RunFiles:
-    """Read the four data files of a run directory, the frames' dtypes exactly as simulated.
+    """Read the data files of a run directory, the frames' dtypes exactly as simulated.
 
     Parquet keeps categoricals, but not the categories of an empty column (a run without a
     single token); they are restored here from the fixed lists and the summary's doctors.
@@ -37,15 +39,16 @@ def read_run(directory: str | Path) -> RunFiles:
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     doctors = list(summary["by_doctor"])
     categories = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES,
-                  "status": STATUS_CATEGORIES, "doctor_id": doctors}  # fmt: skip
+                  "status": STATUS_CATEGORIES, "doctor_id": doctors,
+                  "seen_by": doctors}  # fmt: skip
     frames = []
-    for name in ("decisions", "patients"):
+    for name in ("decisions", "patients", "slots"):
         frame = pd.read_parquet(folder / f"{name}.parquet")
         for column, values in categories.items():
             if column in frame.columns:
                 frame[column] = pd.Categorical(frame[column].astype(object), categories=values)
         frames.append(frame)
     return RunFiles(
-        decisions=frames[0], patients=frames[1], summary=summary,
+        decisions=frames[0], patients=frames[1], slots=frames[2], summary=summary,
         manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
     )  # fmt: skip

@@ -12,19 +12,25 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from opd_sim.engine import Policy, make_policy
 from opd_sim.scenario import Scenario
-from opd_sim.simulation.frames import decisions_frame, patients_frame
+from opd_sim.simulation.frames import decisions_frame, patients_frame, slots_frame
 from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.streams import child, replication_seeds
 from opd_sim.simulation.summary import aggregate, summarize
 
-__all__ = ["RunResult", "multiple_replications", "run_replication", "single_run"]
+__all__ = [
+    "ReplicationResult",
+    "RunResult",
+    "multiple_replications",
+    "run_replication",
+    "single_run",
+]
 
 
 @dataclass(slots=True)
@@ -41,6 +47,7 @@ class RunResult:
     policy: str
     decisions: pd.DataFrame
     patients: pd.DataFrame
+    slots: pd.DataFrame
     summary: dict[str, Any]
     elapsed_seconds: float = 0.0
     decision_count: int = 0
@@ -48,34 +55,37 @@ class RunResult:
     policy_params: dict[str, Any] = field(default_factory=dict)
 
 
-Replication = tuple[Opd, pd.DataFrame, pd.DataFrame, dict[str, Any]]
+class ReplicationResult(NamedTuple):
+    """One replication's frames and summary, what a worker process sends back."""
+
+    decisions: pd.DataFrame
+    patients: pd.DataFrame
+    slots: pd.DataFrame
+    summary: dict[str, Any]
+    decision_count: int
 
 
 def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication: int,
-              policy: Policy | None = None) -> Replication:  # fmt: skip
+              policy: Policy | None = None) -> ReplicationResult:  # fmt: skip
     opd = Opd(scenario, sequence, policy=policy).run()
     unfinished = opd.unfinished()
     if unfinished:  # every token must end CANCELLED, NO_SHOW, COMPLETED or EXPIRED
         raise RuntimeError(f"tokens left unfinished after the run: {unfinished[:10]}")
     decisions = decisions_frame(opd, replication)
     patients = patients_frame(opd, replication)
+    slots = slots_frame(opd, replication)
     steady = scenario.steady_state
     warmup, cooldown = (steady.warmup_minutes, steady.cooldown_minutes) if steady else (0.0, 0.0)
-    return opd, decisions, patients, summarize(opd, decisions, patients, warmup, cooldown)
+    summary = summarize(opd, decisions, patients, warmup, cooldown)
+    return ReplicationResult(decisions, patients, slots, summary, opd.decision_count)
 
 
-def _without_opd(replication: Replication) -> tuple[Any, ...]:
-    opd, decisions, patients, summary = replication
-    return decisions, patients, summary, opd.policy_description, opd.decision_count
-
-
-def run_replication(scenario: Scenario, seed: int, replication: int, policy: Policy | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], str, int]:  # fmt: skip
-    """One replication from nothing but picklable inputs (what a worker process is sent):
-    its decisions and patients frames, summary, policy description and decision count.
+def run_replication(scenario: Scenario, seed: int, replication: int,
+                    policy: Policy | None = None) -> ReplicationResult:  # fmt: skip
+    """One replication from nothing but picklable inputs (what a worker process is sent).
     ``policy`` is a ready policy object (None: the one the scenario names)."""
     sequence = child(np.random.SeedSequence(seed), replication)
-    return _without_opd(_simulate(scenario, sequence, replication, policy))  # type: ignore[return-value]
+    return _simulate(scenario, sequence, replication, policy)
 
 
 def single_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
@@ -122,26 +132,22 @@ def multiple_replications(
     # built once for the whole run; policies are frozen, so replications can share one
     chosen = policy if policy is not None else make_policy(scenario.policy.name,
                                                            dict(scenario.policy.params))
-    decisions, patients, summaries = [], [], []
-    count = 0
+    done: list[ReplicationResult] = []
     indices: Iterable[int] = range(first, first + replications)
     # an executor that runs each task inside submit() (the default SerialExecutor) would finish
     # every replication before the first result is read, so the progress bar would never move:
     # run those here, one at a time, as the results are read
     if executor is None or getattr(executor, "runs_inline", False):
         sequences = replication_seeds(seed, first + replications)
-        results: Iterable[Any] = (
-            _without_opd(_simulate(scenario, sequences[r], r, chosen)) for r in indices
+        results: Iterable[ReplicationResult] = (
+            _simulate(scenario, sequences[r], r, chosen) for r in indices
         )
     else:
         futures = [executor.submit(run_replication, scenario, seed, r, chosen) for r in indices]
         results = (future.result() for future in futures)
     ticks = progress(range(replications)) if progress else range(replications)
-    for _tick, (d, p, s, _label, n) in zip(ticks, results, strict=False):
-        count += n
-        decisions.append(d)
-        patients.append(p)
-        summaries.append(s)
+    for _tick, result in zip(ticks, results, strict=False):
+        done.append(result)
     description = str(chosen)
     summary = {
         "scenario": scenario.name,
@@ -149,13 +155,20 @@ def multiple_replications(
         "seed": seed,
         "replications": replications,
         "days": scenario.days,
-        **aggregate(summaries),
+        **aggregate([result.summary for result in done]),
     }
     return RunResult(
         scenario=scenario, seed=seed, replications=replications, policy=description,
-        decisions=pd.concat(decisions, ignore_index=True),
-        patients=pd.concat(patients, ignore_index=True),
-        summary=summary, elapsed_seconds=time.perf_counter() - started, decision_count=count,
+        decisions=_joined([result.decisions for result in done]),
+        patients=_joined([result.patients for result in done]),
+        slots=_joined([result.slots for result in done]),
+        summary=summary, elapsed_seconds=time.perf_counter() - started,
+        decision_count=sum(result.decision_count for result in done),
         policy_name=str(getattr(chosen, "name", type(chosen).__name__)),
         policy_params=_params(chosen),
     )  # fmt: skip
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The replications' frames one after another (one replication: that frame, not a copy)."""
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
