@@ -71,16 +71,23 @@ def may_be_negative(path: Path) -> bool:
     return "delays" in path and path[-1] != "n"
 
 
-def _interval(numbers: list[float], signed: bool) -> list[float] | None:
+def is_share(path: Path) -> bool:
+    """Whether the summary number at ``path`` is a share or a utilisation, so at most 1."""
+    return bool(path) and path[-1].startswith(("utilisation", "share_"))
+
+
+def _interval(numbers: list[float], signed: bool, share: bool = False) -> list[float] | None:
     """The summary's interval: none for a quantity equal in every replication (there is no
-    uncertainty to show), and never below zero for a quantity that cannot be."""
+    uncertainty to show), never below zero for a quantity that cannot be, and never above one
+    for a share or a utilisation."""
     if all(x == numbers[0] for x in numbers):
         return None
     interval = mean_ci(numbers)
     if interval is None:
         return None
     low = interval[1] if signed else max(0.0, interval[1])
-    return [low, interval[2]]
+    high = min(1.0, interval[2]) if share else interval[2]
+    return [low, high]
 
 
 def _mean_tree(trees: list[Any], path: Path, signed: Callable[[Path], bool]
@@ -95,7 +102,7 @@ def _mean_tree(trees: list[Any], path: Path, signed: Callable[[Path], bool]
     numbers = [float(x) for x in numbers if not math.isnan(x)]
     if not numbers:
         return None, None
-    return sum(numbers) / len(numbers), _interval(numbers, signed(path))
+    return sum(numbers) / len(numbers), _interval(numbers, signed(path), is_share(path))
 
 
 def aggregate(summaries: list[dict[str, Any]],
@@ -106,7 +113,8 @@ def aggregate(summaries: list[dict[str, Any]],
 
     An interval is None where a number is present in fewer than two replications or is equal
     in all of them; its low end is clipped at zero unless ``signed(path)`` says the number may
-    be negative (by default :func:`may_be_negative`: the summary's delays).
+    be negative (by default :func:`may_be_negative`: the summary's delays), and the high end of
+    a share or utilisation at one (:func:`is_share`).
     """
     if len(summaries) == 1:
         return dict(summaries[0])

@@ -83,8 +83,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _print_summary(result.summary)
         extras = "" if args.no_report else ", plots (*.png), report.html"
-        sys.stdout.write(f"\nwrote {out}/ (decisions.parquet, patients.parquet, summary.json, "
-                         f"manifest.json{extras})\n")  # fmt: skip
+        sys.stdout.write(f"\nwrote {out}/ (decisions.parquet, patients.parquet, slots.parquet, "
+                         f"summary.json, manifest.json{extras})\n")  # fmt: skip
     return 0
 
 
@@ -139,16 +139,20 @@ def _print_summary(summary: dict[str, Any]) -> None:
     width = max(map(len, counts))
     for key in counts:
         out.write(f"{key.replace('_', ' '):<{width}}  {_with_ci(summary, (key,))}\n")
-    out.write("\nwaits, minutes (arrival to consultation start)\n")
-    rows = []
-    for name, path in [("all", ("waits", "overall"))] + [
-        (source, ("waits", "by_source", source)) for source in summary["waits"]["by_source"]
-    ]:
-        rows.append({"patients": name, "seen": _with_ci(summary, (*path, "n"), 0),
-                     "mean": _with_ci(summary, (*path, "mean")),
-                     "p50": _with_ci(summary, (*path, "p50")),
-                     "p90": _with_ci(summary, (*path, "p90"))})  # fmt: skip
-    print_table(rows, ["patients", "seen", "mean", "p50", "p90"])
+    for block, title in (("waits", "waits, minutes (arrival to consultation start)"),
+                         ("delays", "delays, minutes (consultation start past the later of "
+                                    "arrival and slot start)")):  # fmt: skip
+        out.write(f"\n{title}\n")
+        rows = []
+        for name, path in [("all", (block, "overall"))] + [
+            (source, (block, "by_source", source)) for source in summary[block]["by_source"]
+        ]:
+            rows.append({"patients": name, "seen": _with_ci(summary, (*path, "n"), 0),
+                         "mean": _with_ci(summary, (*path, "mean")),
+                         "p50": _with_ci(summary, (*path, "p50")),
+                         "p90": _with_ci(summary, (*path, "p90")),
+                         "p95": _with_ci(summary, (*path, "p95"))})  # fmt: skip
+        print_table(rows, ["patients", "seen", "mean", "p50", "p90", "p95"])
     out.write("\ndoctors\n")
     rows = []
     for doctor in summary["by_doctor"]:
