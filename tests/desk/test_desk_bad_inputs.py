@@ -24,6 +24,8 @@ def slot_with(**changes: str) -> list[str]:
     return ["slot", "add", *args]
 
 
+CANCELLABLE = "an ALLOCATED or WAITLISTED token can be cancelled"
+SEATED = "an ALLOCATED token can be marked a"
 BOOK = ["token", "book", "--slot", "1", "--source", "PAID", "--patient", "Asha"]
 
 # (argv, exit code, fragment of the one-line message, through a real subprocess too)
@@ -54,9 +56,9 @@ BAD_INPUTS = [
     ([*BOOK[:7], ""], 2, "--patient: must not be empty", False),
     ([*BOOK[:3], "first", *BOOK[4:]], 2, "argument --slot: not a whole-number id", False),
     (["token", "cancel", "99"], 2, "unknown token id 99", True),
-    (["token", "cancel", "3"], 3, "cannot cancel token 3: it is CANCELLED", True),
-    (["token", "no-show", "3"], 3, "cannot no-show token 3: it is CANCELLED", True),
-    (["token", "no-show", "2"], 3, "cannot no-show token 2: it is WAITLISTED", False),
+    (["token", "cancel", "3"], 3, f"token 3: it is CANCELLED; only {CANCELLABLE}", True),
+    (["token", "no-show", "3"], 3, f"token 3: it is CANCELLED; only {SEATED} no-show", True),
+    (["token", "no-show", "2"], 3, f"token 2: it is WAITLISTED; only {SEATED} no-show", False),
     (["token", "list", "--slot", "99"], 2, "unknown slot id 99", False),
     (["token", "refund", "1"], 2, "invalid choice: 'refund'", False),
 ]
