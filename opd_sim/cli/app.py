@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from opd_sim.cli.argv import refuse_undecodable
 from opd_sim.errors import InvalidInput, OpdSimError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -73,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``opd-sim`` command; return its exit code (0 ok, 2 input, 3 rules, 1 bug)."""
     try:
         parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        refuse_undecodable(argv, parser)  # before any command can create or open a file
         args = parser.parse_args(argv)
         if args.version:
             from opd_sim import __version__

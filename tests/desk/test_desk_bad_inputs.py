@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desk_helpers import Result, snapshot
+from desk_helpers import OPD_SIM, Result, snapshot
 
 from opd_sim.store import APPLICATION_ID, Desk
 
 DAY = "2026-11-24"
+SCENARIO = Path(__file__).parents[2] / "scenarios" / "textbook_mm1.yaml"
 CAPACITY = "--capacity: must be a whole number from 1 to 100,000"
 SLOT = ["--doctor", "1", "--start", f"{DAY}T09:00", "--end", f"{DAY}T09:20", "--capacity", "2"]
 
@@ -61,6 +63,12 @@ BAD_INPUTS = [
     (["token", "no-show", "2"], 3, f"token 2: it is WAITLISTED; only {SEATED} no-show", False),
     (["token", "list", "--slot", "99"], 2, "unknown slot id 99", False),
     (["token", "refund", "1"], 2, "invalid choice: 'refund'", False),
+    # bytes that are not UTF-8 reach Python as lone surrogates: refused, naming the argument
+    (["doctor", "add", "--name", "\udcff"], 2, "--name: '\\xff' is not valid UTF-8 text", True),
+    ([*BOOK[:7], "P\udce9rez"], 2, "--patient: 'P\\xe9rez' is not valid UTF-8 text", True),
+    ([*BOOK[:6], "--patient=P\udce9rez"], 2, "--patient: 'P\\xe9rez' is not valid", False),
+    (["token", "list", "--db", "x\udcff.db"], 2, "--db: 'x\\xff.db' is not valid UTF-8", True),
+    (["token", "cancel", "--json", "\udcff"], 2, "argument 4: '\\xff' is not valid UTF-8", False),
 ]
 
 
@@ -170,3 +178,28 @@ def test_bad_input_creates_no_store(db: Path, cli: Callable[..., Result]) -> Non
     assert cli(*slot_with(capacity="0")).code == 2
     assert cli("token", "book", "--slot", "1", "--source", "VIP", "--patient", "A").code == 2
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["doctor", "add", "--name", b"\xff", "--db", b"new.db"], "--name"),
+        ([*BOOK[:6], "--patient", b"P\xe9rez", "--db", b"new.db"], "--patient"),
+        (["doctor", "add", "--name", "Dr Rao", "--db", b"x\xff.db"], "--db"),
+        (["run", str(SCENARIO), "--no-report", "--out", b"out\xff"], "--out"),
+    ],
+    ids=["name", "patient", "db", "run-out"],
+)
+def test_undecodable_argument_refused_before_anything_is_created(
+    tmp_path: Path, argv: list[str | bytes], option: str
+) -> None:
+    """A non-UTF-8 argument is refused with exit 2 naming it, before any store or output directory
+    is created: nothing appears in the working directory."""
+    done = subprocess.run(
+        [OPD_SIM, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"opd-sim: error: {option}: '") and "Traceback" not in done.stderr
+    assert done.stderr.endswith("is not valid UTF-8 text\n")
+    assert list(tmp_path.iterdir()) == []
