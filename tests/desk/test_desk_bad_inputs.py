@@ -63,6 +63,29 @@ BAD_INPUTS = [
     (["token", "no-show", "2"], 3, f"token 2: it is WAITLISTED; only {SEATED} no-show", False),
     (["token", "list", "--slot", "99"], 2, "unknown slot id 99", False),
     (["token", "refund", "1"], 2, "invalid choice: 'refund'", False),
+    # names: printable text only (control, format, line and paragraph separators are refused)
+    (["doctor", "add", "--name", "Dr\u2028Rao"], 2, "--name: contains U+2028 (a line sep", True),
+    (["doctor", "add", "--name", "Dr\vRao"], 2, "--name: contains U+000B (a control char", False),
+    (["doctor", "add", "--name", "Dr\fRao"], 2, "--name: contains U+000C (a control char", False),
+    (["doctor", "add", "--name", "Dr Rao\n"], 2, "--name: contains U+000A (a control", False),
+    (["doctor", "add", "--name", "\x1b[31mDr Rao"], 2, "--name: contains U+001B (a cont", True),
+    (["doctor", "add", "--name", "Dr \u202eoaR"], 2, "--name: contains U+202E (a format", False),
+    (["doctor", "add", "--name", "\u200bDr Rao"], 2, "--name: contains U+200B (a format", False),
+    ([*BOOK[:7], "Asha\u2029"], 2, "--patient: contains U+2029 (a paragraph separator", False),
+    ([*BOOK[:7], "As\x00ha"], 2, "--patient: contains U+0000 (a control character", False),
+    # sources: ASCII letters, any case, nothing that .upper() merely maps onto a source
+    ([*BOOK[:5], "pa\u0131d", *BOOK[6:]], 2, "unknown source 'pa\u0131d' (expected one", True),
+    ([*BOOK[:5], " paid", *BOOK[6:]], 2, "unknown source ' paid' (expected one of", False),
+    # ids and capacities: ASCII digits only
+    (slot_with(capacity="1_0"), 2, CAPACITY + ", not '1_0'", True),
+    (slot_with(capacity="+2"), 2, CAPACITY + ", not '+2'", False),
+    (slot_with(capacity=" 2"), 2, CAPACITY + ", not ' 2'", False),
+    (slot_with(doctor="1_0"), 2, "argument --doctor: not a whole-number id: '1_0'", False),
+    (["doctor", "add", "--name", "X", "--id", "\u0667"], 2, "--id: not a whole-number id", True),
+    (["doctor", "add", "--name", "X", "--id", "+7"], 2, "--id: not a whole-number id: '+7'", False),
+    ([*BOOK[:3], "\uff11", *BOOK[4:]], 2, "--slot: not a whole-number id: '\uff11'", False),
+    (["token", "cancel", "\u0661"], 2, "argument TOKEN: not a whole-number id: '\u0661'", False),
+    (["token", "list", "--slot", " 1"], 2, "argument --slot: not a whole-number id: ' 1'", False),
     # bytes that are not UTF-8 reach Python as lone surrogates: refused, naming the argument
     (["doctor", "add", "--name", "\udcff"], 2, "--name: '\\xff' is not valid UTF-8 text", True),
     ([*BOOK[:7], "P\udce9rez"], 2, "--patient: 'P\\xe9rez' is not valid UTF-8 text", True),
@@ -203,3 +226,30 @@ def test_undecodable_argument_refused_before_anything_is_created(
     assert done.stderr.startswith(f"opd-sim: error: {option}: '") and "Traceback" not in done.stderr
     assert done.stderr.endswith("is not valid UTF-8 text\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["doctor", "add", "--name", "Dr Rao"], ["doctor", "list"]])
+def test_empty_db_option_is_refused_not_defaulted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """`--db ''` is a mistake (an unset variable), not a request for $OPD_SIM_DB or ./opd.db."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPD_SIM_DB", str(tmp_path / "env.db"))
+    done = subprocess.run(
+        [OPD_SIM, *command, "--db", ""], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "opd-sim: error: --db: must not be empty\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Dr Rao", "डॉ. राव", "ഡോ. റാ\u200dവ്", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+     "José Ñúñez", "O'Brien-Smith"],  # Persian with a zero-width non-joiner, written as escapes
+)
+def test_names_in_any_script_are_kept_as_typed(opd: Callable[..., Result], name: str) -> None:
+    """Letters of any script, marks and the joiners U+200C/U+200D (Indic, Persian spelling) are
+    names: stored and printed exactly as typed, through the real console script."""
+    assert opd("doctor", "add", "--name", name).json == {"id": 1, "name": name}
+    assert opd("doctor", "list", json_output=False).out.splitlines()[1] == f"1   {name}"
