@@ -8,7 +8,9 @@ before anything is written, and no file is created when refusing.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,9 +57,7 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         check_or_create(conn, str(path))
-        # WAL: readers never block the writer; the setting is kept in the file, so set it once
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn, path)
         conn.execute("PRAGMA synchronous = FULL")  # an acknowledged booking survives power loss
     except BaseException as error:
         conn.close()
@@ -67,6 +67,29 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
             raise StoreError(f"{path} is not an opd_sim store ({error})") from None
         raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """Put the store in WAL mode (readers never block the writer); kept in the file, so only its
+    first users switch it.
+
+    The switch upgrades a read lock to an exclusive one, which SQLite never waits for (two
+    switchers would deadlock): while another first user reads, it fails at once with "database
+    is locked". So retry it here, for as long as the busy timeout lets any other step wait.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.002, 0.02))  # jitter: the switchers do not collide again
+            continue
+        if mode != "wal":  # e.g. a file system without shared memory for the WAL index
+            raise StoreError(f"cannot use store {path}: SQLite cannot keep it in WAL mode ({mode})")
+        return
 
 
 def _refuse_unusable(path: Path) -> None:
