@@ -12,11 +12,12 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from opd_sim.errors import StoreError
 from opd_sim.store.schema import check_or_create
+from opd_sim.store.sqlite_errors import store_error
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -61,10 +62,9 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")  # an acknowledged booking survives power loss
     except BaseException as error:
         conn.close()
-        if isinstance(error, sqlite3.OperationalError):  # locked, read-only, disk I/O...
-            raise StoreError(f"cannot use store {path}: {error}") from None
-        if isinstance(error, sqlite3.DatabaseError):  # e.g. "file is not a database"
-            raise StoreError(f"{path} is not an opd_sim store ({error})") from None
+        mapped = store_error(error, path) if isinstance(error, sqlite3.Error) else None
+        if mapped is not None:
+            raise mapped from None
         raise
     return conn
 
@@ -116,30 +116,30 @@ def _refuse_unusable(path: Path) -> None:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, write: bool = True) -> Iterator[sqlite3.Connection]:
+def transaction(
+    conn: sqlite3.Connection, write: bool = True, path: str | os.PathLike[str] = "store"
+) -> Iterator[sqlite3.Connection]:
     """One command's transaction: ``BEGIN IMMEDIATE`` for writers (they queue on the busy
     timeout), a plain deferred read for readers; committed on success, rolled back on any error.
+
+    A SQLite error that is the store's condition (damaged, locked past the timeout, read-only,
+    disk full), met anywhere in the transaction, becomes a StoreError naming ``path``.
     """
     try:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-    except sqlite3.OperationalError as error:
-        raise StoreError(f"store is unavailable: {error}") from None
-    try:
         yield conn
-    except sqlite3.OperationalError as error:  # locked past the timeout, read-only, disk full
-        _rollback(conn)
-        raise StoreError(f"store is unavailable: {error}") from None
-    except BaseException:
-        _rollback(conn)
-        raise
-    try:
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as error:
+    except BaseException as error:
         _rollback(conn)
-        raise StoreError(f"store is unavailable: {error}") from None
+        mapped = store_error(error, path) if isinstance(error, sqlite3.Error) else None
+        if mapped is not None:
+            raise mapped from None
+        raise
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
-    # SQLite may already have rolled back by itself (e.g. disk full); do not mask the first error
+    # SQLite may already have rolled back by itself (e.g. disk full), and a rollback on a damaged
+    # file may fail too: the first error is the one to report, and closing rolls back anyway
     if conn.in_transaction:
-        conn.execute("ROLLBACK")
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")

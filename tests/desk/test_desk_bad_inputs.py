@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from desk_helpers import OPD_SIM, Result, snapshot
 
-from opd_sim.store import APPLICATION_ID, Desk
+from opd_sim.store import APPLICATION_ID, Desk, connect, transaction
 
 DAY = "2026-11-24"
 SCENARIO = Path(__file__).parents[2] / "scenarios" / "textbook_mm1.yaml"
@@ -253,3 +253,63 @@ def test_names_in_any_script_are_kept_as_typed(opd: Callable[..., Result], name:
     names: stored and printed exactly as typed, through the real console script."""
     assert opd("doctor", "add", "--name", name).json == {"id": 1, "name": name}
     assert opd("doctor", "list", json_output=False).out.splitlines()[1] == f"1   {name}"
+
+
+def _damage_page(db: Path, table: str) -> None:
+    """Overwrite 64 bytes at the start of the b-tree page holding ``table`` (its header and
+    first cell pointers), as a bad disk sector or a stray write would."""
+    conn = sqlite3.connect(db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    found = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (table,)).fetchone()
+    conn.close()
+    root = found[0] if found else 1  # sqlite_schema itself is rooted at page 1
+    offset = (root - 1) * page_size + (100 if root == 1 else 0)  # page 1 starts with the header
+    with db.open("r+b") as file:
+        file.seek(offset)
+        file.write(b"\xab" * 64)
+
+
+@pytest.mark.parametrize(
+    ("table", "argv"),
+    [
+        ("slot", ["slot", "list"]),
+        ("slot", slot_with()),
+        ("slot", BOOK),
+        ("slot", ["token", "cancel", "1"]),
+        ("slot", ["token", "no-show", "1"]),
+        ("slot", ["token", "list", "--slot", "1"]),
+        ("token", ["token", "list"]),
+        ("sqlite_schema", ["doctor", "list"]),
+        ("sqlite_schema", ["doctor", "add", "--name", "Dr Iyer"]),
+    ],
+    ids=lambda value: " ".join(value[:3]) if isinstance(value, list) else value,
+)
+def test_damaged_store_is_reported_not_a_bug(
+    store: Path, opd: Callable[..., Result], table: str, argv: list[str]
+) -> None:
+    """A store damaged inside a page ("database disk image is malformed") gives exit 2 and one
+    line saying the store is damaged, not an internal error; the file keeps every byte."""
+    _damage_page(store, table)
+    before = store.read_bytes()
+    result = opd(*argv)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"opd-sim: error: store {store} is damaged: database disk image is malformed"
+        " (restore it from a backup)\n"
+    )
+    assert store.read_bytes() == before
+    assert sorted(p.name for p in store.parent.iterdir()) == [store.name]
+
+
+def test_sqlite_errors_that_are_our_bugs_are_not_reported_as_the_store(db: Path) -> None:
+    """Only the store's own condition becomes StoreError: a broken CHECK or bad SQL inside a
+    transaction stays the SQLite error it is (a bug, exit 1), and is rolled back."""
+    conn = connect(db)
+    with pytest.raises(sqlite3.IntegrityError), transaction(conn) as inside:
+        inside.execute("INSERT INTO doctor (name) VALUES ('Dr Rao')")
+        inside.execute("INSERT INTO doctor (name) VALUES ('   ')")
+    no_table = pytest.raises(sqlite3.OperationalError, match="no such table")
+    with no_table, transaction(conn, write=False) as inside:
+        inside.execute("SELECT * FROM nowhere")
+    assert conn.execute("SELECT count(*) FROM doctor").fetchone() == (0,)
+    conn.close()
