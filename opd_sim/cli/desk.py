@@ -39,11 +39,15 @@ def _source(text: str) -> Source:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _desk(args: argparse.Namespace) -> Desk:
-    """The store the command names: ``--db``, else ``$OPD_SIM_DB``, else ``./opd.db``."""
+def _desk(args: argparse.Namespace, create: bool = False) -> Desk:
+    """The store the command names: ``--db``, else ``$OPD_SIM_DB``, else ``./opd.db``.
+
+    Only ``doctor add`` creates a store (every other command needs rows a new store cannot
+    have), so a mistyped path is "no store at PATH" and leaves no empty file behind.
+    """
     if args.db == "":  # e.g. --db "$UNSET_VARIABLE": a mistake, not a wish for the default store
         raise InvalidInput("--db: must not be empty")
-    return Desk(args.db)
+    return Desk(args.db, create=create)
 
 
 # ---------------------------------------------------------------- handlers
@@ -53,7 +57,7 @@ def _doctor_add(args: argparse.Namespace) -> int:
     name = parse_name(args.name, "--name")
     if args.id is not None and args.id < 1:
         raise InvalidInput(f"--id: must be 1 or more, not {args.id}")
-    with _desk(args) as desk:
+    with _desk(args, create=True) as desk:
         doctor = desk.add_doctor(name, args.id)
     _show(args, doctor, lambda d: f"doctor {d['id']}: {d['name']}")
     return 0

@@ -42,13 +42,18 @@ def resolve_path(db: str | os.PathLike[str] | None = None) -> Path:
     return Path(db)
 
 
-def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Open (creating on first use) the store at ``path``; raise StoreError if it is not usable."""
+def connect(path: str | os.PathLike[str], create: bool = True) -> sqlite3.Connection:
+    """Open the store at ``path``; raise StoreError if it is not usable.
+
+    With ``create`` a missing file, an empty file or an empty SQLite database becomes a new
+    store; without it they are refused ("no store at PATH") and nothing is created or written.
+    """
     path = Path(path)
-    _refuse_unusable(path)
+    if not _refuse_unusable(path, create) and not create:
+        raise _no_store(path)
     try:
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=rwc",
+            f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}",
             uri=True,
             timeout=BUSY_TIMEOUT_SECONDS,
             isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
@@ -57,7 +62,8 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise StoreError(f"cannot open store {path}: {error}") from None
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        check_or_create(conn, str(path))
+        if not check_or_create(conn, str(path), create):
+            raise _no_store(path)
         _use_wal(conn, path)
         conn.execute("PRAGMA synchronous = FULL")  # an acknowledged booking survives power loss
     except BaseException as error:
@@ -92,15 +98,24 @@ def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
         return
 
 
-def _refuse_unusable(path: Path) -> None:
-    """Refuse a path we must not create or open, before anything is written."""
+def _no_store(path: Path) -> StoreError:
+    # a mistyped --db must not look like an empty hospital, nor leave an empty store behind
+    return StoreError(
+        f"no store at {path} (check --db and $OPD_SIM_DB;"
+        " the first `opd-sim doctor add` creates a store)"
+    )
+
+
+def _refuse_unusable(path: Path, create: bool) -> bool:
+    """Refuse a path we must not create or open, before anything is written; whether it exists."""
     try:
         parent_is_dir = path.parent.is_dir()
         exists = path.exists()
     except OSError as error:  # e.g. a name too long for the file system
         raise StoreError(f"cannot use store path {str(path)[:80]}: {error.strerror}") from None
     if not parent_is_dir:
-        raise StoreError(f"cannot create store {path}: directory {path.parent} does not exist")
+        doing = "cannot create store" if create else "no store at"
+        raise StoreError(f"{doing} {path}: directory {path.parent} does not exist")
     if exists:
         if path.is_dir():
             raise StoreError(f"store {path} is a directory, not an opd_sim store")
@@ -113,6 +128,7 @@ def _refuse_unusable(path: Path) -> None:
             raise StoreError(f"cannot read store {path}: {error.strerror}") from None
         if header and header != _SQLITE_HEADER:
             raise StoreError(f"{path} is not an opd_sim store (not a SQLite database)")
+    return exists
 
 
 @contextmanager

@@ -50,6 +50,9 @@ _AUDIT_INSERT = (
 class Desk:
     """One booking store, opened (and created on first use) at ``path``; see :func:`resolve_path`.
 
+    With ``create=False`` a missing or empty store is refused (StoreError "no store at PATH")
+    instead, and nothing is created: the CLI opens stores so for every command but ``doctor add``.
+
     Decisions follow ``policy`` (a policy object or a registered name; default the standard
     ``priority-bump`` rules of docs/rules.md). ``clock`` gives the engine's time for each
     operation (seconds since the epoch); it is the audit table's ``time`` column.
@@ -60,11 +63,12 @@ class Desk:
         path: str | Path | None = None,
         clock: Callable[[], float] = time.time,
         policy: Policy | str = "priority-bump",
+        create: bool = True,
     ) -> None:
         self.policy = make_policy(policy)
         self.path = resolve_path(path)
         self.clock = clock
-        self._conn = connect(self.path)
+        self._conn = connect(self.path, create)
 
     def close(self) -> None:
         """Close the store (committed work is already safe on disk)."""

@@ -83,16 +83,20 @@ TABLES = (
 )
 
 
-def check_or_create(conn: sqlite3.Connection, name: str) -> None:
-    """Create the schema in an empty database, or check that ``conn`` holds a store we can use.
+def check_or_create(conn: sqlite3.Connection, name: str, create: bool = True) -> bool:
+    """Create the schema in an empty database (if ``create``), or check that ``conn`` holds a
+    store we can use; whether there is a store now (False: empty, and not ``create``).
 
     Creating or migrating runs in its own ``BEGIN IMMEDIATE`` transaction, deciding again under
     the write lock, so that many processes opening a new store at once create it exactly once:
     the others queue behind the lock and then find the finished store. Raises
     :class:`StoreError` for a foreign or newer database.
     """
-    if _version(conn, name) == SCHEMA_VERSION:
-        return  # the common case: no write lock needed
+    version = _version(conn, name)
+    if version == SCHEMA_VERSION:
+        return True  # the common case: no write lock needed
+    if version == 0 and not create:
+        return False  # nothing is written: an empty file stays as it is
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = _version(conn, name)  # another process may have created it meanwhile
@@ -116,6 +120,7 @@ def check_or_create(conn: sqlite3.Connection, name: str) -> None:
         if conn.in_transaction:  # SQLite may have rolled back already; keep the first error
             conn.execute("ROLLBACK")
         raise
+    return True
 
 
 def _version(conn: sqlite3.Connection, name: str) -> int:

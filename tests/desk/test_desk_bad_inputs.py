@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 from collections.abc import Callable
@@ -313,3 +314,51 @@ def test_sqlite_errors_that_are_our_bugs_are_not_reported_as_the_store(db: Path)
         inside.execute("SELECT * FROM nowhere")
     assert conn.execute("SELECT count(*) FROM doctor").fetchone() == (0,)
     conn.close()
+
+
+NO_STORE = "(check --db and $OPD_SIM_DB; the first `opd-sim doctor add` creates a store)"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["doctor", "list"],
+        ["slot", "list"],
+        ["token", "list"],
+        slot_with(),
+        BOOK,
+        ["token", "cancel", "1"],
+        ["token", "no-show", "1"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_only_doctor_add_creates_a_store(tmp_path: Path, argv: list[str]) -> None:
+    """Any other command on a missing store (a mistyped --db, or the default ./opd.db in the wrong
+    directory) is exit 2 "no store at PATH" and creates nothing: a typo must not look like an
+    empty hospital, nor leave an empty store behind."""
+    env = {name: value for name, value in os.environ.items() if name != "OPD_SIM_DB"}
+    for db in (["--db", "typo.db"], []):  # --db, and the default ./opd.db
+        done = subprocess.run(
+            [OPD_SIM, *argv, *db], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        path = db[1] if db else "opd.db"
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == f"opd-sim: error: no store at {path} {NO_STORE}\n"
+        assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("make", ["empty file", "empty SQLite database"])
+def test_read_on_an_empty_file_is_no_store_and_leaves_it(
+    db: Path, cli: Callable[..., Result], make: str
+) -> None:
+    """An empty file or empty SQLite database is not a store yet: listing it says so (exit 2)
+    without initialising it; `doctor add` would."""
+    if make == "empty file":
+        db.touch()
+    else:
+        sqlite3.connect(db).execute("VACUUM").connection.close()
+    before = db.read_bytes()
+    result = cli("doctor", "list")
+    assert (result.code, result.err) == (2, f"opd-sim: error: no store at {db} {NO_STORE}\n")
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
