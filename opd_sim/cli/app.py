@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from opd_sim.cli.argv import refuse_undecodable
-from opd_sim.errors import InvalidInput, OpdSimError
+from opd_sim.errors import InvalidInput, OpdSimError, ScenarioError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -89,8 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return handler(args)
     except OpdSimError as error:
-        for line in str(error).splitlines() or [type(error).__name__]:
-            sys.stderr.write(f"opd-sim: error: {line}\n")
+        # one line per error (a scenario's problems are one line each): a newline or escape code
+        # echoed from an argument or a path must not split the line or reach the terminal raw
+        lines = error.problems if isinstance(error, ScenarioError) else [str(error)]
+        for line in lines or [type(error).__name__]:
+            sys.stderr.write(f"opd-sim: error: {_printable(line)}\n")
         return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("opd-sim: interrupted\n")
@@ -105,6 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             " (set OPD_SIM_DEBUG=1 for the traceback)\n"
         )
         return 1
+
+
+def _printable(line: str) -> str:
+    """``line`` with every character that does not print (newline, ESC...) escaped."""
+    if line.isprintable():
+        return line
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
 
 
 def run() -> NoReturn:

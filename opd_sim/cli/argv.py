@@ -52,12 +52,15 @@ def _flags(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def _bytes_as_typed(text: str) -> str:
-    """The argument with each byte that is not UTF-8 shown as ``\\xNN``."""
-    return _SURROGATE.sub(_escape, text)
+    """The argument on one line: each byte that is not UTF-8 as ``\\xNN``, other characters
+    that do not print (newline, ESC...) as Python escapes."""
+    return "".join(_escape(char) for char in text)
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+def _escape(char: str) -> str:
+    code = ord(char)
     # surrogateescape maps each undecodable byte 0x80-0xFF to U+DC80-U+DCFF; any other lone
     # surrogate can only come from a caller of main() in-process
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return char if char.isprintable() else repr(char)[1:-1]

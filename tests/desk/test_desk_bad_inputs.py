@@ -93,6 +93,8 @@ BAD_INPUTS = [
     ([*BOOK[:6], "--patient=P\udce9rez"], 2, "--patient: 'P\\xe9rez' is not valid", False),
     (["token", "list", "--db", "x\udcff.db"], 2, "--db: 'x\\xff.db' is not valid UTF-8", True),
     (["token", "cancel", "--json", "\udcff"], 2, "argument 4: '\\xff' is not valid UTF-8", False),
+    # an echoed argument never splits the one line (found by tests/desk/test_desk_fuzz.py)
+    (["doctor", "add", "--name", "\n\udcff"], 2, "--name: '\\n\\xff' is not valid UTF-8", False),
 ]
 
 
@@ -362,3 +364,13 @@ def test_read_on_an_empty_file_is_no_store_and_leaves_it(
     assert (result.code, result.err) == (2, f"opd-sim: error: no store at {db} {NO_STORE}\n")
     assert db.read_bytes() == before
     assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def test_path_with_a_newline_is_echoed_on_one_line(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A message naming a --db path with a newline or escape code in it stays one line, with
+    those characters escaped."""
+    result = cli("doctor", "list", store=tmp_path / "typo\n\x1b[2J.db")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert result.err.startswith(f"opd-sim: error: no store at {tmp_path}/typo\\n\\x1b[2J.db (")
