@@ -49,7 +49,8 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> sqlite3.Connec
     store; without it they are refused ("no store at PATH") and nothing is created or written.
     """
     path = Path(path)
-    if not _refuse_unusable(path, create) and not create:
+    exists = _refuse_unusable(path, create)
+    if not exists and not create:
         raise _no_store(path)
     try:
         conn = sqlite3.connect(
@@ -133,7 +134,7 @@ def _refuse_unusable(path: Path, create: bool) -> bool:
 
 @contextmanager
 def transaction(
-    conn: sqlite3.Connection, write: bool = True, path: str | os.PathLike[str] = "store"
+    conn: sqlite3.Connection, write: bool = True, path: str | os.PathLike[str] | None = None
 ) -> Iterator[sqlite3.Connection]:
     """One command's transaction: ``BEGIN IMMEDIATE`` for writers (they queue on the busy
     timeout), a plain deferred read for readers; committed on success, rolled back on any error.

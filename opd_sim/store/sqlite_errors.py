@@ -20,15 +20,16 @@ _DAMAGED = {sqlite3.SQLITE_CORRUPT}
 _NOT_A_DATABASE = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_FORMAT}
 
 
-def store_error(error: sqlite3.Error, path: str | os.PathLike[str]) -> StoreError | None:
-    """The StoreError to report for ``error`` met while using the store at ``path``; None when
-    the error is a bug of ours (to be reported as one)."""
+def store_error(error: sqlite3.Error, path: str | os.PathLike[str] | None) -> StoreError | None:
+    """The StoreError to report for ``error`` met while using the store at ``path`` (None: a
+    store not named); None when the error is a bug of ours (to be reported as one)."""
+    store = f"store {path}" if path is not None else "the store"
     code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
     if code in _DAMAGED:  # "database disk image is malformed": a page of the file is broken
-        return StoreError(f"store {path} is damaged: {error} (restore it from a backup)")
+        return StoreError(f"{store} is damaged: {error} (restore it from a backup)")
     if code in _NOT_A_DATABASE:  # "file is not a database": a SQLite header, then garbage
-        return StoreError(f"{path} is not an opd_sim store ({error})")
+        return StoreError(f"{store} is not an opd_sim store ({error})")
     if isinstance(error, sqlite3.OperationalError) and code != sqlite3.SQLITE_ERROR:
         # locked past the busy timeout, read-only, disk I/O, disk full, cannot open...
-        return StoreError(f"cannot use store {path}: {error}")
+        return StoreError(f"cannot use {store}: {error}")
     return None
