@@ -14,7 +14,7 @@
     │   ├── UnknownSource            not one of EMERGENCY, PAID, FOLLOWUP, ONLINE, WALKIN
     │   ├── UnknownPolicy            a policy name that is not registered, or bad parameters
     │   ├── ScenarioError            a scenario file that does not validate (file:line:col lines)
-    │   └── StoreError               a --db that cannot be opened as an opd_sim store
+    │   └── StoreError               a --db that is no usable opd_sim store (none, damaged...)
     └── RefusedByRules               exit 3: well-formed, but the rules say no
         └── TokenStateError          e.g. cancelling a token that is already cancelled
 
@@ -116,7 +116,8 @@ class ScenarioError(InvalidInput):
 
 
 class StoreError(InvalidInput):
-    """A booking store that cannot be used: missing directory, not ours, newer schema."""
+    """A booking store that cannot be used: none there, missing directory, not ours, newer schema,
+    damaged, locked past the busy timeout, read-only."""
 
 
 class RefusedByRules(OpdSimError):

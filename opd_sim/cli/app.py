@@ -9,7 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from opd_sim.errors import InvalidInput, OpdSimError
+from opd_sim.cli.argv import refuse_undecodable
+from opd_sim.errors import InvalidInput, OpdSimError, ScenarioError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -73,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``opd-sim`` command; return its exit code (0 ok, 2 input, 3 rules, 1 bug)."""
     try:
         parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        refuse_undecodable(argv, parser)  # before any command can create or open a file
         args = parser.parse_args(argv)
         if args.version:
             from opd_sim import __version__
@@ -86,8 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return handler(args)
     except OpdSimError as error:
-        for line in str(error).splitlines() or [type(error).__name__]:
-            sys.stderr.write(f"opd-sim: error: {line}\n")
+        # one line per error (a scenario's problems are one line each): a newline or escape code
+        # echoed from an argument or a path must not split the line or reach the terminal raw
+        lines = error.problems if isinstance(error, ScenarioError) else [str(error)]
+        for line in lines or [type(error).__name__]:
+            sys.stderr.write(f"opd-sim: error: {_printable(line)}\n")
         return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("opd-sim: interrupted\n")
@@ -102,6 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             " (set OPD_SIM_DEBUG=1 for the traceback)\n"
         )
         return 1
+
+
+def _printable(line: str) -> str:
+    """``line`` with every character that does not print (newline, ESC...) escaped."""
+    if line.isprintable():
+        return line
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
 
 
 def run() -> NoReturn:

@@ -23,14 +23,13 @@ _SQLITE_INT = range(-(2**63), 2**63)
 
 
 def _id(text: str) -> int:
-    """An id as typed: a whole number (whether it exists is the store's question)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole-number id: {text!r}") from None
-    if value not in _SQLITE_INT:
-        raise argparse.ArgumentTypeError(f"id out of range: {text!r}")
-    return value
+    """An id as typed: ASCII digits (whether it exists is the store's question)."""
+    # int() alone also reads '1_0', ' +7' and other scripts' digits (U+0667): not an id as printed
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"not a whole-number id: {text!r}")
+    if len(text) > 20 or int(text) not in _SQLITE_INT:  # int() of huge digit strings is slow
+        raise argparse.ArgumentTypeError(f"id out of range: {text[:30]!r}")
+    return int(text)
 
 
 def _source(text: str) -> Source:
@@ -40,6 +39,17 @@ def _source(text: str) -> Source:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _desk(args: argparse.Namespace, create: bool = False) -> Desk:
+    """The store the command names: ``--db``, else ``$OPD_SIM_DB``, else ``./opd.db``.
+
+    Only ``doctor add`` creates a store (every other command needs rows a new store cannot
+    have), so a mistyped path is "no store at PATH" and leaves no empty file behind.
+    """
+    if args.db == "":  # e.g. --db "$UNSET_VARIABLE": a mistake, not a wish for the default store
+        raise InvalidInput("--db: must not be empty")
+    return Desk(args.db, create=create)
+
+
 # ---------------------------------------------------------------- handlers
 
 
@@ -47,14 +57,14 @@ def _doctor_add(args: argparse.Namespace) -> int:
     name = parse_name(args.name, "--name")
     if args.id is not None and args.id < 1:
         raise InvalidInput(f"--id: must be 1 or more, not {args.id}")
-    with Desk(args.db) as desk:
+    with _desk(args, create=True) as desk:
         doctor = desk.add_doctor(name, args.id)
     _show(args, doctor, lambda d: f"doctor {d['id']}: {d['name']}")
     return 0
 
 
 def _doctor_list(args: argparse.Namespace) -> int:
-    with Desk(args.db) as desk:
+    with _desk(args) as desk:
         doctors = desk.doctors()
     _show_table(args, doctors, ["id", "name"])
     return 0
@@ -66,14 +76,14 @@ def _slot_add(args: argparse.Namespace) -> int:
     capacity = parse_capacity(args.capacity, "--capacity")
     if not end > start:  # the engine checks too; here the message can name the field
         raise InvalidInput(f"--end: {end} is not after --start {start}")
-    with Desk(args.db) as desk:
+    with _desk(args) as desk:
         slot = desk.add_slot(args.doctor, start, end, capacity)
     _show(args, slot, _slot_line)
     return 0
 
 
 def _slot_list(args: argparse.Namespace) -> int:
-    with Desk(args.db) as desk:
+    with _desk(args) as desk:
         slots = desk.slots(args.doctor)
     if args.json:
         print_json(slots)
@@ -87,28 +97,28 @@ def _slot_list(args: argparse.Namespace) -> int:
 
 def _token_book(args: argparse.Namespace) -> int:
     patient = parse_name(args.patient, "--patient")
-    with Desk(args.db) as desk:
+    with _desk(args) as desk:
         result = desk.book(args.slot, args.source, patient)
     _show(args, result, _outcome_lines)
     return 0
 
 
 def _token_cancel(args: argparse.Namespace) -> int:
-    with Desk(args.db) as desk:
+    with _desk(args) as desk:
         result = desk.cancel(args.token)
     _show(args, result, _outcome_lines)
     return 0
 
 
 def _token_no_show(args: argparse.Namespace) -> int:
-    with Desk(args.db) as desk:
+    with _desk(args) as desk:
         result = desk.no_show(args.token)
     _show(args, result, _outcome_lines)
     return 0
 
 
 def _token_list(args: argparse.Namespace) -> int:
-    with Desk(args.db) as desk:
+    with _desk(args) as desk:
         tokens = desk.tokens(args.slot)
     _show_table(args, tokens, ["id", "slot_id", "source", "patient", "status"])
     return 0

@@ -180,6 +180,7 @@ class Engine:
     def cancel(self, token_id: Id, at: float = 0.0) -> Outcome:
         """The patient cancels: a held seat frees and the waitlist is promoted."""
         token = self._token(token_id)
+        self._require(token, "cancel", "be cancelled", _ALLOCATED, _WAITLISTED)
         if token.status is _WAITLISTED:
             slot = self.slots[token.slot_id]
             slot.waitlist.remove(token)
@@ -193,8 +194,10 @@ class Engine:
 
     def no_show(self, token_id: Id, at: float = 0.0) -> Outcome:
         """The patient did not come: the seat frees and the waitlist is promoted."""
-        return self._release(self._token(token_id), TokenStatus.NO_SHOW, DecisionKind.NO_SHOW,
-                             at, "did not come; seat freed")  # fmt: skip
+        token = self._token(token_id)
+        self._require(token, "no-show", "be marked a no-show", _ALLOCATED)
+        return self._release(token, TokenStatus.NO_SHOW, DecisionKind.NO_SHOW, at,
+                             "did not come; seat freed")  # fmt: skip
 
     def start_consult(self, token_id: Id) -> Token:
         """The patient is with the doctor: from now on no policy may bump the token.
@@ -202,14 +205,14 @@ class Engine:
         Not an allocation decision, so nothing is logged; :meth:`complete` ends the consultation.
         """
         token = self._token(token_id)
-        self._require(token, _ALLOCATED, "start the consultation of")
+        self._require(token, "start the consultation of", "start a consultation", _ALLOCATED)
         token.in_consult = True
         return token
 
     def complete(self, token_id: Id, at: float = 0.0) -> Outcome:
         """The consultation is done; the token keeps its seat and can no longer be bumped."""
         token = self._token(token_id)
-        self._require(token, _ALLOCATED, "complete")
+        self._require(token, "complete", "be completed", _ALLOCATED)
         token.status = TokenStatus.COMPLETED
         token.in_consult = False
         out: list[Decision] = []
@@ -220,7 +223,7 @@ class Engine:
     def expire(self, token_id: Id, at: float = 0.0) -> Outcome:
         """A waitlisted token whose day is over leaves the waitlist unserved."""
         token = self._token(token_id)
-        self._require(token, _WAITLISTED, "expire")
+        self._require(token, "expire", "expire", _WAITLISTED)
         slot = self.slots[token.slot_id]
         slot.waitlist.remove(token)
         token.status = TokenStatus.EXPIRED
@@ -345,8 +348,7 @@ class Engine:
 
     def _release(self, token: Token, status: TokenStatus, kind: DecisionKind, at: float,
                  reason: str) -> Outcome:  # fmt: skip
-        # the verb, not the decision kind: "cannot cancel token 2", not "cannot cancelled"
-        self._require(token, _ALLOCATED, "cancel" if kind is DecisionKind.CANCELLED else "no-show")
+        """Free a seated token's seat (the caller checked it is ALLOCATED); promote the waitlist."""
         slot = self.slots[token.slot_id]
         slot.seated.remove(token)
         token.status = status
@@ -372,10 +374,16 @@ class Engine:
         out.append(Decision(at, kind, token.id, token.source, slot.doctor_id, slot.id, related,
                             reason, len(slot.seated), slot.capacity))  # fmt: skip
 
-    def _require(self, token: Token, status: TokenStatus, action: str) -> None:
-        if token.status is not status:
+    def _require(self, token: Token, action: str, outcome: str, *allowed: TokenStatus) -> None:
+        """Refuse ``action`` unless the token is in one of the ``allowed`` states; the message
+        names those states (not only the one expected first: a waitlisted token can be cancelled).
+        """
+        if token.status not in allowed:
+            states = " or ".join(status.value for status in allowed)
+            article = "an" if states[0] in "AEIOU" else "a"
             raise TokenStateError(
-                f"cannot {action} token {token.id}: it is {token.status.value}, not {status.value}"
+                f"cannot {action} token {token.id}: it is {token.status.value};"
+                f" only {article} {states} token can {outcome}"
             )
 
     def _slot(self, slot_id: Id) -> Slot:

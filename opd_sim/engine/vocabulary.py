@@ -32,14 +32,19 @@ class Source(IntEnum):
 
     @classmethod
     def parse(cls, value: object) -> Source:
-        """A Source from a Source, its name in any case (``"paid"``) or its priority number."""
+        """A Source from a Source, its name in any case (``"paid"``) or its priority number.
+
+        A name is matched exactly, in ASCII: ``str.upper`` alone would also turn "pa" U+0131 "d"
+        (dotless i) or ligatures such as U+FB01 into a source name the person did not type.
+        """
         if value.__class__ is Source:  # the hot path: already a Source
             return value  # type: ignore[return-value]
         if isinstance(value, str):
-            try:
-                return cls[value.strip().upper()]
-            except KeyError:
-                pass
+            if value.isascii() and value.isalpha():
+                try:
+                    return cls[value.upper()]
+                except KeyError:
+                    pass
         elif isinstance(value, int) and not isinstance(value, bool):
             try:
                 return cls(value)

@@ -8,13 +8,16 @@ before anything is written, and no file is created when refusing.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from opd_sim.errors import StoreError
 from opd_sim.store.schema import check_or_create
+from opd_sim.store.sqlite_errors import store_error
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -39,13 +42,19 @@ def resolve_path(db: str | os.PathLike[str] | None = None) -> Path:
     return Path(db)
 
 
-def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Open (creating on first use) the store at ``path``; raise StoreError if it is not usable."""
+def connect(path: str | os.PathLike[str], create: bool = True) -> sqlite3.Connection:
+    """Open the store at ``path``; raise StoreError if it is not usable.
+
+    With ``create`` a missing file, an empty file or an empty SQLite database becomes a new
+    store; without it they are refused ("no store at PATH") and nothing is created or written.
+    """
     path = Path(path)
-    _refuse_unusable(path)
+    exists = _refuse_unusable(path, create)
+    if not exists and not create:
+        raise _no_store(path)
     try:
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=rwc",
+            f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}",
             uri=True,
             timeout=BUSY_TIMEOUT_SECONDS,
             isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
@@ -54,30 +63,60 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise StoreError(f"cannot open store {path}: {error}") from None
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        check_or_create(conn, str(path))
-        # WAL: readers never block the writer; the setting is kept in the file, so set it once
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        if not check_or_create(conn, str(path), create):
+            raise _no_store(path)
+        _use_wal(conn, path)
         conn.execute("PRAGMA synchronous = FULL")  # an acknowledged booking survives power loss
     except BaseException as error:
         conn.close()
-        if isinstance(error, sqlite3.OperationalError):  # locked, read-only, disk I/O...
-            raise StoreError(f"cannot use store {path}: {error}") from None
-        if isinstance(error, sqlite3.DatabaseError):  # e.g. "file is not a database"
-            raise StoreError(f"{path} is not an opd_sim store ({error})") from None
+        mapped = store_error(error, path) if isinstance(error, sqlite3.Error) else None
+        if mapped is not None:
+            raise mapped from None
         raise
     return conn
 
 
-def _refuse_unusable(path: Path) -> None:
-    """Refuse a path we must not create or open, before anything is written."""
+def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """Put the store in WAL mode (readers never block the writer); kept in the file, so only its
+    first users switch it.
+
+    The switch upgrades a read lock to an exclusive one, which SQLite never waits for (two
+    switchers would deadlock): while another first user reads, it fails at once with "database
+    is locked". So retry it here, for as long as the busy timeout lets any other step wait.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.002, 0.02))  # jitter: the switchers do not collide again
+            continue
+        if mode != "wal":  # e.g. a file system without shared memory for the WAL index
+            raise StoreError(f"cannot use store {path}: SQLite cannot keep it in WAL mode ({mode})")
+        return
+
+
+def _no_store(path: Path) -> StoreError:
+    # a mistyped --db must not look like an empty hospital, nor leave an empty store behind
+    return StoreError(
+        f"no store at {path} (check --db and $OPD_SIM_DB;"
+        " the first `opd-sim doctor add` creates a store)"
+    )
+
+
+def _refuse_unusable(path: Path, create: bool) -> bool:
+    """Refuse a path we must not create or open, before anything is written; whether it exists."""
     try:
         parent_is_dir = path.parent.is_dir()
         exists = path.exists()
     except OSError as error:  # e.g. a name too long for the file system
         raise StoreError(f"cannot use store path {str(path)[:80]}: {error.strerror}") from None
     if not parent_is_dir:
-        raise StoreError(f"cannot create store {path}: directory {path.parent} does not exist")
+        doing = "cannot create store" if create else "no store at"
+        raise StoreError(f"{doing} {path}: directory {path.parent} does not exist")
     if exists:
         if path.is_dir():
             raise StoreError(f"store {path} is a directory, not an opd_sim store")
@@ -90,33 +129,34 @@ def _refuse_unusable(path: Path) -> None:
             raise StoreError(f"cannot read store {path}: {error.strerror}") from None
         if header and header != _SQLITE_HEADER:
             raise StoreError(f"{path} is not an opd_sim store (not a SQLite database)")
+    return exists
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, write: bool = True) -> Iterator[sqlite3.Connection]:
+def transaction(
+    conn: sqlite3.Connection, write: bool = True, path: str | os.PathLike[str] | None = None
+) -> Iterator[sqlite3.Connection]:
     """One command's transaction: ``BEGIN IMMEDIATE`` for writers (they queue on the busy
     timeout), a plain deferred read for readers; committed on success, rolled back on any error.
+
+    A SQLite error that is the store's condition (damaged, locked past the timeout, read-only,
+    disk full), met anywhere in the transaction, becomes a StoreError naming ``path``.
     """
     try:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-    except sqlite3.OperationalError as error:
-        raise StoreError(f"store is unavailable: {error}") from None
-    try:
         yield conn
-    except sqlite3.OperationalError as error:  # locked past the timeout, read-only, disk full
-        _rollback(conn)
-        raise StoreError(f"store is unavailable: {error}") from None
-    except BaseException:
-        _rollback(conn)
-        raise
-    try:
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as error:
+    except BaseException as error:
         _rollback(conn)
-        raise StoreError(f"store is unavailable: {error}") from None
+        mapped = store_error(error, path) if isinstance(error, sqlite3.Error) else None
+        if mapped is not None:
+            raise mapped from None
+        raise
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
-    # SQLite may already have rolled back by itself (e.g. disk full); do not mask the first error
+    # SQLite may already have rolled back by itself (e.g. disk full), and a rollback on a damaged
+    # file may fail too: the first error is the one to report, and closing rolls back anyway
     if conn.in_transaction:
-        conn.execute("ROLLBACK")
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -49,6 +50,9 @@ _AUDIT_INSERT = (
 class Desk:
     """One booking store, opened (and created on first use) at ``path``; see :func:`resolve_path`.
 
+    With ``create=False`` a missing or empty store is refused (StoreError "no store at PATH")
+    instead, and nothing is created: the CLI opens stores so for every command but ``doctor add``.
+
     Decisions follow ``policy`` (a policy object or a registered name; default the standard
     ``priority-bump`` rules of docs/rules.md). ``clock`` gives the engine's time for each
     operation (seconds since the epoch); it is the audit table's ``time`` column.
@@ -59,11 +63,12 @@ class Desk:
         path: str | Path | None = None,
         clock: Callable[[], float] = time.time,
         policy: Policy | str = "priority-bump",
+        create: bool = True,
     ) -> None:
         self.policy = make_policy(policy)
         self.path = resolve_path(path)
         self.clock = clock
-        self._conn = connect(self.path)
+        self._conn = connect(self.path, create)
 
     def close(self) -> None:
         """Close the store (committed work is already safe on disk)."""
@@ -85,7 +90,7 @@ class Desk:
     def add_doctor(self, name: str, doctor_id: int | None = None) -> Record:
         """Register a doctor; the id is the next free one unless given."""
         name = parse_name(name, "name")
-        with transaction(self._conn) as conn:
+        with self._transaction() as conn:
             if doctor_id is not None:
                 if doctor_id < 1:
                     raise InvalidInput(f"doctor id must be 1 or more, not {doctor_id}")
@@ -96,7 +101,7 @@ class Desk:
 
     def doctors(self) -> list[Record]:
         """Every doctor, by id."""
-        with transaction(self._conn, write=False) as conn:
+        with self._transaction(write=False) as conn:
             rows = conn.execute("SELECT id, name FROM doctor ORDER BY id").fetchall()
         return [{"id": ident, "name": name} for ident, name in rows]
 
@@ -109,7 +114,7 @@ class Desk:
         start_text = parse_time(start, "start")
         end_text = parse_time(end, "end")
         seats = parse_capacity(capacity, "capacity")
-        with transaction(self._conn) as conn:
+        with self._transaction() as conn:
             if not self._doctor_exists(conn, doctor_id):
                 raise UnknownDoctor(doctor_id)
             # the engine holds the rules; an engine of one slot is enough to apply them
@@ -124,7 +129,7 @@ class Desk:
 
     def slots(self, doctor_id: int | None = None) -> list[Record]:
         """Every slot (or one doctor's), earliest first, with seats held and the overbooked flag."""
-        with transaction(self._conn, write=False) as conn:
+        with self._transaction(write=False) as conn:
             if doctor_id is not None and not self._doctor_exists(conn, doctor_id):
                 raise UnknownDoctor(doctor_id)
             engine = self._load(conn, "?1 IS NULL OR slot.doctor_id = ?1", (doctor_id,))
@@ -137,7 +142,7 @@ class Desk:
         """Request a seat in a slot for a patient; returns the token and every decision made."""
         source = Source.parse(source)
         patient = parse_name(patient, "patient")
-        with transaction(self._conn) as conn:
+        with self._transaction() as conn:
             engine, before = self._load_day(conn, slot_id)
             token_id, seq = conn.execute(
                 "SELECT coalesce(max(id), 0) + 1, coalesce(max(seq), 0) + 1 FROM token"
@@ -159,7 +164,7 @@ class Desk:
 
     def tokens(self, slot_id: int | None = None) -> list[Record]:
         """Every token (or those now in one slot), by id."""
-        with transaction(self._conn, write=False) as conn:
+        with self._transaction(write=False) as conn:
             if slot_id is not None:
                 self._slot(conn, slot_id)  # unknown slot: exit 2, not an empty list
             rows = conn.execute(
@@ -170,8 +175,11 @@ class Desk:
 
     # ---------------------------------------------------------------- helpers
 
+    def _transaction(self, write: bool = True) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._conn, write, self.path)
+
     def _change(self, token_id: int, operation: Callable[[Engine, Any, float], Outcome]) -> Record:
-        with transaction(self._conn) as conn:
+        with self._transaction() as conn:
             row = conn.execute("SELECT slot_id FROM token WHERE id = ?", (token_id,)).fetchone()
             if row is None:
                 raise UnknownToken(token_id)

@@ -83,17 +83,23 @@ TABLES = (
 )
 
 
-def check_or_create(conn: sqlite3.Connection, name: str) -> None:
-    """Create the schema in an empty database, or check that ``conn`` holds a store we can use.
+def check_or_create(conn: sqlite3.Connection, name: str, create: bool = True) -> bool:
+    """Create the schema in an empty database (if ``create``), or check that ``conn`` holds a
+    store we can use; whether there is a store now (False: empty, and not ``create``).
 
-    Runs in its own ``BEGIN IMMEDIATE`` transaction so that many processes opening a new store at
-    once create it exactly once. Raises :class:`StoreError` for a foreign or newer database.
+    Creating or migrating runs in its own ``BEGIN IMMEDIATE`` transaction, deciding again under
+    the write lock, so that many processes opening a new store at once create it exactly once:
+    the others queue behind the lock and then find the finished store. Raises
+    :class:`StoreError` for a foreign or newer database.
     """
-    if _version(conn, name) == SCHEMA_VERSION:
-        return  # the common case: no write lock needed
+    version = _version(conn, name)
+    if version == SCHEMA_VERSION:
+        return True  # the common case: no write lock needed
+    if version == 0 and not create:
+        return False  # nothing is written: an empty file stays as it is
     conn.execute("BEGIN IMMEDIATE")
     try:
-        version = _version(conn, name)
+        version = _version(conn, name)  # another process may have created it meanwhile
         if version == 0:
             for statement in TABLES:
                 conn.execute(statement)
@@ -114,16 +120,20 @@ def check_or_create(conn: sqlite3.Connection, name: str) -> None:
         if conn.in_transaction:  # SQLite may have rolled back already; keep the first error
             conn.execute("ROLLBACK")
         raise
+    return True
 
 
 def _version(conn: sqlite3.Connection, name: str) -> int:
     """The store's schema version; 0 for an empty database we may initialise."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if app_id == 0 and version == 0:
-        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
-        if tables == 0:
-            return 0
+    # One statement, so one snapshot: read one by one, the three could straddle another
+    # process's creating commit (application id 0 read before it, tables counted after) and a
+    # store being created would look like a foreign database.
+    app_id, version, tables = conn.execute(
+        "SELECT (SELECT application_id FROM pragma_application_id),"
+        " (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)"
+    ).fetchone()
+    if app_id == 0 and version == 0 and tables == 0:
+        return 0
     if app_id != APPLICATION_ID:
         raise StoreError(f"{name} is a SQLite database but not an opd_sim store")
     if version > SCHEMA_VERSION:

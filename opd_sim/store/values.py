@@ -6,6 +6,7 @@ knows which argument to fix; every failure is :class:`InvalidInput` (exit 2).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from opd_sim.errors import InvalidInput
@@ -39,15 +40,12 @@ MAX_CAPACITY = 100_000
 
 
 def parse_capacity(value: str | int, field: str = "capacity") -> int:
-    """A slot capacity: a whole number from 1 to :data:`MAX_CAPACITY`."""
+    """A slot capacity: a whole number from 1 to :data:`MAX_CAPACITY`, as ASCII digits only."""
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().lstrip("+-").isascii():
-        try:  # isdigit() alone would let '²' through to int()
-            number = int(value.strip())
-        except ValueError:
-            number = None
+    elif isinstance(value, str) and _is_ascii_number(value):
+        number = int(value)
     if number is None or not 1 <= number <= MAX_CAPACITY:
         raise InvalidInput(
             f"{field}: must be a whole number from 1 to {MAX_CAPACITY:,}, not {value!r}"
@@ -55,11 +53,39 @@ def parse_capacity(value: str | int, field: str = "capacity") -> int:
     return number
 
 
+def _is_ascii_number(text: str) -> bool:
+    # int() alone also reads '1_0', ' +7 ' and other scripts' digits (U+0667): not what was meant
+    # on a form; the length cap keeps int() clear of its limit on huge digit strings
+    return 0 < len(text) <= 20 and text.isascii() and text.isdigit()
+
+
+#: Unicode categories a name may not hold: control (tab, newline, ESC of terminal escape codes),
+#: format (bidi overrides, zero-width space, BOM), line and paragraph separators, surrogates.
+#: They print invisibly or rewrite the terminal, so a list would not show what is stored.
+_NOT_IN_NAMES = {
+    "Cc": "a control character",
+    "Cf": "a format character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Cs": "a surrogate",
+}
+#: Zero-width non-joiner and joiner: format characters, but part of correct spelling in
+#: Indic and Persian scripts (e.g. Malayalam chillu, Devanagari half forms), so allowed.
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def parse_name(value: str, field: str = "name") -> str:
-    """A doctor's or patient's name: not blank, on one line."""
+    """A doctor's or patient's name: not blank, printable text on one line (spaces around it are
+    dropped; joiners U+200C/U+200D are kept, every other control or format character refused).
+    """
+    for char in str(value):
+        kind = _NOT_IN_NAMES.get(unicodedata.category(char))
+        if kind is not None and char not in _JOINERS:
+            raise InvalidInput(
+                f"{field}: contains U+{ord(char):04X} ({kind}); names are text on one line,"
+                " without control or formatting characters"
+            )
     name = str(value).strip()
-    if not name:
+    if not name or not name.strip("\u200c\u200d"):
         raise InvalidInput(f"{field}: must not be empty")
-    if any(ch in name for ch in "\r\n\x00"):
-        raise InvalidInput(f"{field}: must be on one line")
     return name

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from desk_helpers import snapshot
 
-from opd_sim.store import APPLICATION_ID, Desk
-from tests.cli import Result
+from opd_sim.store import APPLICATION_ID, Desk, connect, transaction
+from tests.cli import OPD_SIM, Result
 
 DAY = "2026-11-24"
+SCENARIO = Path(__file__).parents[2] / "scenarios" / "textbook_mm1.yaml"
 CAPACITY = "--capacity: must be a whole number from 1 to 100,000"
 SLOT = ["--doctor", "1", "--start", f"{DAY}T09:00", "--end", f"{DAY}T09:20", "--capacity", "2"]
 
@@ -25,6 +28,8 @@ def slot_with(**changes: str) -> list[str]:
     return ["slot", "add", *args]
 
 
+CANCELLABLE = "an ALLOCATED or WAITLISTED token can be cancelled"
+SEATED = "an ALLOCATED token can be marked a"
 BOOK = ["token", "book", "--slot", "1", "--source", "PAID", "--patient", "Asha"]
 
 # (argv, exit code, fragment of the one-line message, through a real subprocess too)
@@ -55,11 +60,42 @@ BAD_INPUTS = [
     ([*BOOK[:7], ""], 2, "--patient: must not be empty", False),
     ([*BOOK[:3], "first", *BOOK[4:]], 2, "argument --slot: not a whole-number id", False),
     (["token", "cancel", "99"], 2, "unknown token id 99", True),
-    (["token", "cancel", "3"], 3, "cannot cancel token 3: it is CANCELLED", True),
-    (["token", "no-show", "3"], 3, "cannot no-show token 3: it is CANCELLED", True),
-    (["token", "no-show", "2"], 3, "cannot no-show token 2: it is WAITLISTED", False),
+    (["token", "cancel", "3"], 3, f"token 3: it is CANCELLED; only {CANCELLABLE}", True),
+    (["token", "no-show", "3"], 3, f"token 3: it is CANCELLED; only {SEATED} no-show", True),
+    (["token", "no-show", "2"], 3, f"token 2: it is WAITLISTED; only {SEATED} no-show", False),
     (["token", "list", "--slot", "99"], 2, "unknown slot id 99", False),
     (["token", "refund", "1"], 2, "invalid choice: 'refund'", False),
+    # names: printable text only (control, format, line and paragraph separators are refused)
+    (["doctor", "add", "--name", "Dr\u2028Rao"], 2, "--name: contains U+2028 (a line sep", True),
+    (["doctor", "add", "--name", "Dr\vRao"], 2, "--name: contains U+000B (a control char", False),
+    (["doctor", "add", "--name", "Dr\fRao"], 2, "--name: contains U+000C (a control char", False),
+    (["doctor", "add", "--name", "Dr Rao\n"], 2, "--name: contains U+000A (a control", False),
+    (["doctor", "add", "--name", "\x1b[31mDr Rao"], 2, "--name: contains U+001B (a cont", True),
+    (["doctor", "add", "--name", "Dr \u202eoaR"], 2, "--name: contains U+202E (a format", False),
+    (["doctor", "add", "--name", "\u200bDr Rao"], 2, "--name: contains U+200B (a format", False),
+    ([*BOOK[:7], "Asha\u2029"], 2, "--patient: contains U+2029 (a paragraph separator", False),
+    ([*BOOK[:7], "As\x00ha"], 2, "--patient: contains U+0000 (a control character", False),
+    # sources: ASCII letters, any case, nothing that .upper() merely maps onto a source
+    ([*BOOK[:5], "pa\u0131d", *BOOK[6:]], 2, "unknown source 'pa\u0131d' (expected one", True),
+    ([*BOOK[:5], " paid", *BOOK[6:]], 2, "unknown source ' paid' (expected one of", False),
+    # ids and capacities: ASCII digits only
+    (slot_with(capacity="1_0"), 2, CAPACITY + ", not '1_0'", True),
+    (slot_with(capacity="+2"), 2, CAPACITY + ", not '+2'", False),
+    (slot_with(capacity=" 2"), 2, CAPACITY + ", not ' 2'", False),
+    (slot_with(doctor="1_0"), 2, "argument --doctor: not a whole-number id: '1_0'", False),
+    (["doctor", "add", "--name", "X", "--id", "\u0667"], 2, "--id: not a whole-number id", True),
+    (["doctor", "add", "--name", "X", "--id", "+7"], 2, "--id: not a whole-number id: '+7'", False),
+    ([*BOOK[:3], "\uff11", *BOOK[4:]], 2, "--slot: not a whole-number id: '\uff11'", False),
+    (["token", "cancel", "\u0661"], 2, "argument TOKEN: not a whole-number id: '\u0661'", False),
+    (["token", "list", "--slot", " 1"], 2, "argument --slot: not a whole-number id: ' 1'", False),
+    # bytes that are not UTF-8 reach Python as lone surrogates: refused, naming the argument
+    (["doctor", "add", "--name", "\udcff"], 2, "--name: '\\xff' is not valid UTF-8 text", True),
+    ([*BOOK[:7], "P\udce9rez"], 2, "--patient: 'P\\xe9rez' is not valid UTF-8 text", True),
+    ([*BOOK[:6], "--patient=P\udce9rez"], 2, "--patient: 'P\\xe9rez' is not valid", False),
+    (["token", "list", "--db", "x\udcff.db"], 2, "--db: 'x\\xff.db' is not valid UTF-8", True),
+    (["token", "cancel", "--json", "\udcff"], 2, "argument 4: '\\xff' is not valid UTF-8", False),
+    # an echoed argument never splits the one line (found by tests/desk/test_desk_fuzz.py)
+    (["doctor", "add", "--name", "\n\udcff"], 2, "--name: '\\n\\xff' is not valid UTF-8", False),
 ]
 
 
@@ -169,3 +205,173 @@ def test_bad_input_creates_no_store(db: Path, cli: Callable[..., Result]) -> Non
     assert cli(*slot_with(capacity="0")).code == 2
     assert cli("token", "book", "--slot", "1", "--source", "VIP", "--patient", "A").code == 2
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["doctor", "add", "--name", b"\xff", "--db", b"new.db"], "--name"),
+        ([*BOOK[:6], "--patient", b"P\xe9rez", "--db", b"new.db"], "--patient"),
+        (["doctor", "add", "--name", "Dr Rao", "--db", b"x\xff.db"], "--db"),
+        (["run", str(SCENARIO), "--no-report", "--out", b"out\xff"], "--out"),
+    ],
+    ids=["name", "patient", "db", "run-out"],
+)
+def test_undecodable_argument_refused_before_anything_is_created(
+    tmp_path: Path, argv: list[str | bytes], option: str
+) -> None:
+    """A non-UTF-8 argument is refused with exit 2 naming it, before any store or output directory
+    is created: nothing appears in the working directory."""
+    done = subprocess.run(
+        [OPD_SIM, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"opd-sim: error: {option}: '") and "Traceback" not in done.stderr
+    assert done.stderr.endswith("is not valid UTF-8 text\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["doctor", "add", "--name", "Dr Rao"], ["doctor", "list"]])
+def test_empty_db_option_is_refused_not_defaulted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """`--db ''` is a mistake (an unset variable), not a request for $OPD_SIM_DB or ./opd.db."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPD_SIM_DB", str(tmp_path / "env.db"))
+    done = subprocess.run(
+        [OPD_SIM, *command, "--db", ""], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "opd-sim: error: --db: must not be empty\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Dr Rao", "डॉ. राव", "ഡോ. റാ\u200dവ്", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+     "José Ñúñez", "O'Brien-Smith"],  # Persian with a zero-width non-joiner, written as escapes
+)
+def test_names_in_any_script_are_kept_as_typed(opd: Callable[..., Result], name: str) -> None:
+    """Letters of any script, marks and the joiners U+200C/U+200D (Indic, Persian spelling) are
+    names: stored and printed exactly as typed, through the real console script."""
+    assert opd("doctor", "add", "--name", name).json == {"id": 1, "name": name}
+    assert opd("doctor", "list", json_output=False).out.splitlines()[1] == f"1   {name}"
+
+
+def _damage_page(db: Path, table: str) -> None:
+    """Overwrite 64 bytes at the start of the b-tree page holding ``table`` (its header and
+    first cell pointers), as a bad disk sector or a stray write would."""
+    conn = sqlite3.connect(db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    found = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (table,)).fetchone()
+    conn.close()
+    root = found[0] if found else 1  # sqlite_schema itself is rooted at page 1
+    offset = (root - 1) * page_size + (100 if root == 1 else 0)  # page 1 starts with the header
+    with db.open("r+b") as file:
+        file.seek(offset)
+        file.write(b"\xab" * 64)
+
+
+@pytest.mark.parametrize(
+    ("table", "argv"),
+    [
+        ("slot", ["slot", "list"]),
+        ("slot", slot_with()),
+        ("slot", BOOK),
+        ("slot", ["token", "cancel", "1"]),
+        ("slot", ["token", "no-show", "1"]),
+        ("slot", ["token", "list", "--slot", "1"]),
+        ("token", ["token", "list"]),
+        ("sqlite_schema", ["doctor", "list"]),
+        ("sqlite_schema", ["doctor", "add", "--name", "Dr Iyer"]),
+    ],
+    ids=lambda value: " ".join(value[:3]) if isinstance(value, list) else value,
+)
+def test_damaged_store_is_reported_not_a_bug(
+    store: Path, opd: Callable[..., Result], table: str, argv: list[str]
+) -> None:
+    """A store damaged inside a page ("database disk image is malformed") gives exit 2 and one
+    line saying the store is damaged, not an internal error; the file keeps every byte."""
+    _damage_page(store, table)
+    before = store.read_bytes()
+    result = opd(*argv)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"opd-sim: error: store {store} is damaged: database disk image is malformed"
+        " (restore it from a backup)\n"
+    )
+    assert store.read_bytes() == before
+    assert sorted(p.name for p in store.parent.iterdir()) == [store.name]
+
+
+def test_sqlite_errors_that_are_our_bugs_are_not_reported_as_the_store(db: Path) -> None:
+    """Only the store's own condition becomes StoreError: a broken CHECK or bad SQL inside a
+    transaction stays the SQLite error it is (a bug, exit 1), and is rolled back."""
+    conn = connect(db)
+    with pytest.raises(sqlite3.IntegrityError), transaction(conn) as inside:
+        inside.execute("INSERT INTO doctor (name) VALUES ('Dr Rao')")
+        inside.execute("INSERT INTO doctor (name) VALUES ('   ')")
+    no_table = pytest.raises(sqlite3.OperationalError, match="no such table")
+    with no_table, transaction(conn, write=False) as inside:
+        inside.execute("SELECT * FROM nowhere")
+    assert conn.execute("SELECT count(*) FROM doctor").fetchone() == (0,)
+    conn.close()
+
+
+NO_STORE = "(check --db and $OPD_SIM_DB; the first `opd-sim doctor add` creates a store)"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["doctor", "list"],
+        ["slot", "list"],
+        ["token", "list"],
+        slot_with(),
+        BOOK,
+        ["token", "cancel", "1"],
+        ["token", "no-show", "1"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_only_doctor_add_creates_a_store(tmp_path: Path, argv: list[str]) -> None:
+    """Any other command on a missing store (a mistyped --db, or the default ./opd.db in the wrong
+    directory) is exit 2 "no store at PATH" and creates nothing: a typo must not look like an
+    empty hospital, nor leave an empty store behind."""
+    env = {name: value for name, value in os.environ.items() if name != "OPD_SIM_DB"}
+    for db in (["--db", "typo.db"], []):  # --db, and the default ./opd.db
+        done = subprocess.run(
+            [OPD_SIM, *argv, *db], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        path = db[1] if db else "opd.db"
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == f"opd-sim: error: no store at {path} {NO_STORE}\n"
+        assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("make", ["empty file", "empty SQLite database"])
+def test_read_on_an_empty_file_is_no_store_and_leaves_it(
+    db: Path, cli: Callable[..., Result], make: str
+) -> None:
+    """An empty file or empty SQLite database is not a store yet: listing it says so (exit 2)
+    without initialising it; `doctor add` would."""
+    if make == "empty file":
+        db.touch()
+    else:
+        sqlite3.connect(db).execute("VACUUM").connection.close()
+    before = db.read_bytes()
+    result = cli("doctor", "list")
+    assert (result.code, result.err) == (2, f"opd-sim: error: no store at {db} {NO_STORE}\n")
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def test_path_with_a_newline_is_echoed_on_one_line(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A message naming a --db path with a newline or escape code in it stays one line, with
+    those characters escaped."""
+    result = cli("doctor", "list", store=tmp_path / "typo\n\x1b[2J.db")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert result.err.startswith(f"opd-sim: error: no store at {tmp_path}/typo\\n\\x1b[2J.db (")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from opd_sim.engine import Engine
+from opd_sim.errors import OpdSimError
 from opd_sim.store import Desk
 from tests.cli import run_cli, start_cli
 
@@ -132,3 +136,64 @@ def test_writer_waits_for_lock_and_reader_is_not_blocked(db: Path) -> None:
     out, err = waiting.communicate(timeout=60)
     assert (waiting.returncode, err) == (0, "")
     assert json.loads(out)["token"]["status"] == "ALLOCATED"
+
+
+FIRST_USERS = 16
+
+
+def _first_use_by_threads(db: Path) -> list[str]:
+    """FIRST_USERS threads, released together, each open the store at ``db`` and add a doctor;
+    the errors they met (each thread has its own SQLite connection, as processes do)."""
+    errors: list[str] = []
+    start = threading.Barrier(FIRST_USERS)
+
+    def counter(n: int) -> None:
+        start.wait()
+        try:
+            with Desk(db) as desk:
+                desk.add_doctor(f"Dr {n}")
+        except OpdSimError as error:
+            errors.append(str(error))
+
+    threads = [threading.Thread(target=counter, args=(n,)) for n in range(FIRST_USERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_first_use_race_by_threads_refuses_nobody(tmp_path: Path) -> None:
+    """25 rounds of 16 connections opening one new store at the same moment: nobody sees a
+    half-made store ("not an opd_sim store") or "database is locked"; 16 doctors each time."""
+    for round_ in range(25):
+        db = tmp_path / f"fresh{round_}.db"
+        assert _first_use_by_threads(db) == []
+        with Desk(db) as desk:
+            assert sorted(d["id"] for d in desk.doctors()) == list(range(1, FIRST_USERS + 1))
+        assert _journal_mode(db) == "wal"
+
+
+@pytest.mark.slow
+def test_first_use_race_by_processes_refuses_nobody(tmp_path: Path) -> None:
+    """Rounds of 16 real `opd-sim doctor add` started together on a new store path: every one
+    exits 0 (writers queue, nobody is refused) and 16 doctors exist."""
+    for round_ in range(10):
+        db = tmp_path / f"fresh{round_}.db"
+        argv = ["doctor", "add", "--name"]
+        processes = [
+            start_cli(*argv, f"Dr {n}", db=db, json_output=True)
+            for n in range(FIRST_USERS)
+        ]
+        results = [(*p.communicate(timeout=120), p.returncode) for p in processes]
+        assert [(err, code) for _, err, code in results] == [("", 0)] * FIRST_USERS
+        ids = sorted(d["id"] for d in run_cli("doctor", "list", db=db, json_output=True).json)
+        assert ids == list(range(1, FIRST_USERS + 1))
+        assert _journal_mode(db) == "wal"
+
+
+def _journal_mode(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    return str(mode)

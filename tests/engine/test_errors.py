@@ -34,9 +34,17 @@ def test_errors_docstring_draws_every_class() -> None:
         (lambda e: e.book(1, 7), errors.UnknownSource, 2, "unknown source 7"),
         (lambda e: e.add_doctor("x", doctor_id=1), errors.DuplicateId, 2, "already in use"),
         (lambda e: Engine("nope"), errors.UnknownPolicy, 2, "unknown policy 'nope'"),
-        (lambda e: (e.cancel(1), e.cancel(1)), errors.TokenStateError, 3, "it is CANCELLED"),
-        (lambda e: e.no_show(2), errors.TokenStateError, 3, "it is WAITLISTED, not ALLOCATED"),
-        (lambda e: e.expire(1), errors.TokenStateError, 3, "it is ALLOCATED, not WAITLISTED"),
+        # the message says which states allow the action: a WAITLISTED token can be cancelled too
+        (lambda e: (e.cancel(1), e.cancel(1)), errors.TokenStateError, 3,
+         "cannot cancel token 1: it is CANCELLED; only an ALLOCATED or WAITLISTED token can be"
+         " cancelled"),
+        (lambda e: e.no_show(2), errors.TokenStateError, 3,
+         "cannot no-show token 2: it is WAITLISTED; only an ALLOCATED token can be marked a"
+         " no-show"),
+        (lambda e: e.expire(1), errors.TokenStateError, 3,
+         "cannot expire token 1: it is ALLOCATED; only a WAITLISTED token can expire"),
+        (lambda e: e.complete(2), errors.TokenStateError, 3,
+         "cannot complete token 2: it is WAITLISTED; only an ALLOCATED token can be completed"),
     ],
 )
 def test_bad_requests_raise_specific_errors(action, error, code, fragment) -> None:
