@@ -15,7 +15,7 @@ from opd_sim.errors import ScenarioError
 
 def _validate(args: argparse.Namespace) -> int:
     from opd_sim.scenario import load_scenario
-    from opd_sim.scenario.summary import describe
+    from opd_sim.scenario.description import describe
 
     try:
         scenario = load_scenario(args.scenario)

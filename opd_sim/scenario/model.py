@@ -23,7 +23,6 @@ from pydantic import (
 )
 
 from opd_sim.errors import OpdSimError
-from opd_sim.scenario.checks import across_items
 from opd_sim.scenario.distributions import (
     Distribution,
     Exponential,
@@ -31,6 +30,7 @@ from opd_sim.scenario.distributions import (
     Normal,
     Uniform,
 )
+from opd_sim.scenario.list_checks import across_items
 from opd_sim.scenario.messages import suggest
 from opd_sim.scenario.problems import FieldErrors, Loc
 
@@ -52,7 +52,6 @@ __all__ = [
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 SOURCE_KEYS = ("emergency", "paid", "followup", "online", "walkin")
-BOOKED_SOURCES = ("PAID", "FOLLOWUP", "ONLINE")  # sources that hold a booking made ahead
 
 
 class _Model(BaseModel):
