@@ -6,6 +6,7 @@ their own streams before the clock starts; FOLLOWUP requests arise later from co
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,9 +124,11 @@ def _on_the_day(scenario: Scenario, calendar: SlotCalendar,
 
 def _slot_starting(calendar: SlotCalendar, minute_of_day: float) -> int:
     """The index of the slot of a day starting at ``minute_of_day`` (the scenario checked one
-    does)."""
+    does): the nearest start, the earlier of two as near."""
     starts = calendar.starts_of_day
-    return min(range(len(starts)), key=lambda k: abs(starts[k] - minute_of_day))
+    after = bisect_left(starts, minute_of_day)  # starts ascend; a day may have 10,000
+    near = [k for k in (after - 1, after) if 0 <= k < len(starts)]
+    return min(near, key=lambda k: abs(starts[k] - minute_of_day))
 
 
 def _appointments(scenario: Scenario, calendar: SlotCalendar,
@@ -135,9 +138,9 @@ def _appointments(scenario: Scenario, calendar: SlotCalendar,
     first_open = calendar.sessions_of_day[0][0]
     cohorts = []
     for source in (Source.PAID, Source.FOLLOWUP, Source.ONLINE):
-        rows = [(b.day, doctor_index[b.doctor], _slot_starting(calendar, b.time), b.lead_days)
-                for b in scenario.demand.appointments if b.source == source.name
-                for _ in range(b.count)]  # fmt: skip
+        rows = [row for b in scenario.demand.appointments if b.source == source.name
+                for row in [(b.day, doctor_index[b.doctor], _slot_starting(calendar, b.time),
+                             b.lead_days)] * b.count]  # fmt: skip
         if not rows:
             continue
         day, doctor, slot_index, lead = (np.array(column) for column in zip(*rows, strict=True))

@@ -372,6 +372,21 @@ BAD = [
     Bad("not-utf8", b"name: caf\xe9\n" + ONE_DOCTOR.encode(), "1:10", "file", "not valid UTF-8"),
     Bad("non-existent-file", None, "", "file", "no such file", subprocess=True),
     Bad("a-directory", "<dir>", "", "file", "is a directory"),
+    Bad(
+        "slots-of-a-nanosecond",
+        ONE_DOCTOR + "slot_minutes: 1e-9\n",
+        "2:15",
+        "slot_minutes",
+        "cuts a day's sessions into 240,000,000,000 slots; at most 10,000",
+        subprocess=True,
+    ),
+    Bad(
+        "slots-of-the-smallest-float",
+        ONE_DOCTOR + "slot_minutes: 5e-324\n",
+        "2:15",
+        "slot_minutes",
+        "cuts a day's sessions into more than 10^15 slots; at most 10,000",
+    ),
 ]
 
 
