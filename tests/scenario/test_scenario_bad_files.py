@@ -387,6 +387,21 @@ BAD = [
         "slot_minutes",
         "cuts a day's sessions into more than 10^15 slots; at most 10,000",
     ),
+    Bad(
+        "lognormal-too-wide",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: lognormal, mean: 1e-300, sd: 1000000}\n",
+        "3:58",
+        "doctors.0.consult_minutes.sd",
+        "must be at most 1,000 times the mean (got 1e+306 times)",
+        subprocess=True,
+    ),
+    Bad(
+        "lognormal-spread-past-any-float",
+        ONE_DOCTOR + "punctuality_minutes: {dist: lognormal, mean: 5e-324, sd: 2}\n",
+        "2:58",
+        "punctuality_minutes.sd",
+        "must be at most 1,000 times the mean (got more than 1e308 times)",
+    ),
 ]
 
 
