@@ -58,13 +58,14 @@ def _default_out(name: str) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from opd_sim.scenario import load_scenario
+    from opd_sim.scenario import read_scenario
 
     if not 1 <= args.replications <= 100_000:
         raise InvalidInput("run: --replications must be from 1 to 100,000")
     if args.seed is not None and args.seed < 0:
         raise InvalidInput("run: --seed must be 0 or more")
-    scenario = _with_overrides(load_scenario(args.scenario), args.seed, args.policy)
+    loaded = read_scenario(args.scenario)  # read once: the manifest hashes these very bytes
+    scenario = _with_overrides(loaded.scenario, args.seed, args.policy)
     out = Path(args.out) if args.out else _default_out(scenario.name)
 
     from opd_sim.experiments import open_executor
@@ -76,7 +77,8 @@ def _run(args: argparse.Namespace) -> int:
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
         result = multiple_replications(scenario, args.replications, executor=executor,
                                        progress=_progress(args.replications))  # fmt: skip
-    write_run(result, out, manifest(result, args.scenario), report=not args.no_report)
+    write_run(result, out, manifest(result, args.scenario, loaded.sha256),
+              report=not args.no_report)  # fmt: skip
     if args.json:
         print_json(json_ready(result.summary))
     else:

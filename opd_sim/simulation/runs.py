@@ -169,12 +169,17 @@ def summary_json(summary: dict[str, Any]) -> str:
     return json.dumps(json_ready(summary), indent=2, allow_nan=False) + "\n"
 
 
-def manifest(result: RunResult, scenario_path: str | Path | None = None) -> dict[str, Any]:
-    """What produced a run: seed, scenario hash, policy, replications, package versions."""
+def manifest(result: RunResult, scenario_path: str | Path | None = None,
+             scenario_sha256: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """What produced a run: seed, scenario hash, policy, replications, package versions.
+
+    Give ``scenario_sha256`` of the bytes the scenario was parsed from (``read_scenario`` has
+    it); without it the file is read again, which a pipe (``/dev/stdin``) cannot be.
+    """
     import hashlib
 
-    digest = None
-    if scenario_path is not None:
+    digest = scenario_sha256
+    if digest is None and scenario_path is not None:
         digest = hashlib.sha256(Path(scenario_path).read_bytes()).hexdigest()
     versions: dict[str, str | None] = {}
     for name in VERSIONED_PACKAGES:

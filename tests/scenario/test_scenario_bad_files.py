@@ -20,7 +20,7 @@ from opd_sim.cli.app import main
 
 class Bad(NamedTuple):
     name: str
-    text: str | bytes | None  # None: the file does not exist; "<dir>": a directory
+    text: str | bytes | None  # None: no file; "<dir>", "<fifo>", "<dev/zero>": no regular file
     where: str  # "LINE:COL", or "" for a problem with no place in the file
     field: str
     fragment: str
@@ -402,6 +402,23 @@ BAD = [
         "punctuality_minutes.sd",
         "must be at most 1,000 times the mean (got more than 1e308 times)",
     ),
+    Bad("a-named-pipe", "<fifo>", "", "file", "is a pipe, not a regular file", subprocess=True),
+    Bad(
+        "dev-zero",
+        "<dev/zero>",
+        "",
+        "file",
+        "is a character device, not a regular file",
+        subprocess=True,
+    ),
+    Bad(
+        "larger-than-1-mib",
+        ONE_DOCTOR + "# a comment, a few bytes of it\n" * 40_000,
+        "",
+        "file",
+        "is 1,240,021 bytes; a scenario file is at most 1,048,576 bytes (1 MiB)",
+        subprocess=True,
+    ),
 ]
 
 
@@ -410,6 +427,10 @@ def _write(folder: Path, bad: Bad) -> str:
     name = "scen.yaml"
     if bad.text == "<dir>":
         (folder / name).mkdir()
+    elif bad.text == "<fifo>":  # nobody writes to it: opening it to read would wait for ever
+        os.mkfifo(folder / name)
+    elif bad.text == "<dev/zero>":  # endless: reading it all would fill the memory
+        (folder / name).symlink_to("/dev/zero")
     elif isinstance(bad.text, bytes):
         (folder / name).write_bytes(bad.text)
     elif bad.text is not None:
@@ -468,7 +489,12 @@ def test_bad_file_through_the_executable(bad: Bad, tmp_path: Path) -> None:
     name = _write(tmp_path, bad)
     env = {**os.environ, "OPD_SIM_DEBUG": ""}
     result = subprocess.run(
-        [_opd_sim(), "validate", name], cwd=tmp_path, capture_output=True, text=True, env=env
+        [_opd_sim(), "validate", name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,  # a file that hangs the reader fails here rather than hanging the suite
     )
     _check(bad, name, result.returncode, result.stdout, result.stderr)
 

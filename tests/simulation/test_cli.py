@@ -160,6 +160,21 @@ def test_bad_options_exit_2_without_output(tmp_path, capsys, args):
     assert capsys.readouterr().err.startswith("opd-sim: error: ")
 
 
+def test_a_scenario_piped_on_stdin_is_hashed_as_read(tmp_path):
+    """`cat s.yaml | opd-sim run /dev/stdin`: the manifest holds the SHA-256 of the piped bytes
+    (the file is read once; reading the pipe again would find it empty)."""
+    import hashlib
+
+    piped = (SCENARIOS / "textbook_mm1.yaml").read_bytes()
+    out = tmp_path / "out"
+    done = subprocess.run([*OPD_SIM, "run", "/dev/stdin", "--out", str(out), "--no-report"],
+                          input=piped, capture_output=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_file"] == "/dev/stdin"
+    assert manifest["scenario_sha256"] == hashlib.sha256(piped).hexdigest()
+
+
 def test_missing_scenario_file_exits_2(tmp_path, capsys):
     """A scenario path that does not exist: exit 2 and no output directory."""
     assert main(["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")]) == 2
