@@ -83,6 +83,8 @@ def _pieces(calendar: SlotCalendar, profile: list[float]) -> list[tuple[float, f
         start = open_
         while start < close:
             hour = int((start - first_open) // 60)
+            if first_open + (hour + 1) * 60 <= start:  # the division rounded a whole hour down:
+                hour += 1  # without this, a fractional opening (63.69...) never moves on
             end = min(close, first_open + (hour + 1) * 60)
             factor = profile[min(hour, len(profile) - 1)] if profile else 1.0
             pieces.append((start, end, factor))

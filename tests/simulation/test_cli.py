@@ -175,6 +175,18 @@ def test_a_scenario_piped_on_stdin_is_hashed_as_read(tmp_path):
     assert manifest["scenario_sha256"] == hashlib.sha256(piped).hexdigest()
 
 
+def test_a_session_opening_at_a_fraction_of_a_minute_runs(tmp_path):
+    """Cutting 63.6988748111864 + k hours into hours once rounded down to the hour just ended,
+    and the demand loop never moved on: the run must end (here within a minute)."""
+    path = tmp_path / "s.yaml"
+    path.write_text("sessions: [{open: 63.6988748111864, close: 400}]\ndoctors: [{id: a}]\n"
+                    "demand: {walkin: {per_hour: 5}}\n")  # fmt: skip
+    done = subprocess.run([*OPD_SIM, "run", str(path), "--out", str(tmp_path / "out"),
+                           "--no-report"], capture_output=True, text=True, timeout=60,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
 def test_missing_scenario_file_exits_2(tmp_path, capsys):
     """A scenario path that does not exist: exit 2 and no output directory."""
     assert main(["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")]) == 2
