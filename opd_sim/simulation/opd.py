@@ -139,7 +139,8 @@ class Opd:
         if walks_in:
             slot_id = self._walkin_slot(day, at, source)
             doctor = calendar.slot_doctor[slot_id]
-            consult = consult[doctor]  # one consultation time was drawn for every doctor
+            # one consultation time was drawn for every doctor; ``consult`` is the row
+            consult = float(cohort.attributes.consult[consult, doctor])
         elif source is Source.EMERGENCY:
             index = min(calendar.slot_index_at(at - day * MINUTES_PER_DAY),
                         calendar.slots_per_day - 1)  # fmt: skip
