@@ -8,7 +8,7 @@ are built once, after the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
 from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
 from opd_sim.simulation.streams import make_streams
+from opd_sim.simulation.waiting import WaitingRoom
 
 __all__ = ["DoctorDesk", "Opd"]
 
@@ -36,12 +37,12 @@ _MOVED = (DecisionKind.PROMOTED, DecisionKind.REALLOCATED, DecisionKind.BUMPED,
 class DoctorDesk:
     """A doctor as a single server: who is waiting, who is being seen, and the time worked.
 
-    Doctors of one shared queue (``Doctor.queue``) hold the very same ``queue`` list.
+    Doctors of one shared queue (``Doctor.queue``) hold the very same ``queue`` room.
     """
 
     index: int
     doctor_id: str
-    queue: list[Patient] = field(default_factory=list)  # present, not yet called
+    queue: WaitingRoom  # present, not yet called
     current: Patient | None = None
     busy_minutes: float = 0.0
     busy_in_session_minutes: float = 0.0
@@ -79,20 +80,36 @@ class Opd:
         self._next_request = 0
         self._rows: dict[int, list[tuple[Any, ...]]] = {}
         self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
-        self._order = scenario.service_order
         # a walk-in (or another unbooked patient) that does not exist yet, to ask the policy
         # whether it may take a free seat
         self._probes = {source: Token(0, source, "", 0, 0, 0, 0.0, _WAITLISTED)
                         for source in Source}  # fmt: skip
 
     def _make_desks(self, scenario: Scenario) -> list[DoctorDesk]:
-        """One desk per doctor; doctors naming the same ``queue`` share one queue list."""
-        shared: dict[str, list[Patient]] = {}
+        """One desk per doctor; doctors naming the same ``queue`` share one waiting room."""
+        shared: dict[str, WaitingRoom] = {}
         desks = []
         for index, doctor in enumerate(scenario.doctors):
-            queue = [] if doctor.queue is None else shared.setdefault(doctor.queue, [])
-            desks.append(DoctorDesk(index, self.calendar.doctor_ids[index], queue))
+            room = self._waiting_room() if doctor.queue is None else shared.get(doctor.queue)
+            if room is None:  # the first doctor of a shared queue
+                room = shared[str(doctor.queue)] = self._waiting_room()
+            desks.append(DoctorDesk(index, self.calendar.doctor_ids[index], room))
         return desks
+
+    def _waiting_room(self) -> WaitingRoom:
+        """A room calling patients in the scenario's ``service_order``."""
+        starts, opens = self.calendar.slot_start, self.calendar.slot_session_open
+        order = self.scenario.service_order
+
+        def key(patient: Patient) -> tuple[float, ...]:
+            token = patient.token
+            if order == "token":
+                return (starts[token.slot_id], token.seq)
+            if order == "priority":
+                return (token.priority, patient.arrived_at, token.seq)
+            return (patient.arrived_at, token.seq)
+
+        return WaitingRoom(key, lambda patient: opens[patient.token.slot_id])
 
     # ------------------------------------------------------------------ driver
 
@@ -214,6 +231,7 @@ class Opd:
             if patient is None:
                 continue
             if patient.arrived_at == patient.arrived_at:  # present (not NaN)
+                self.desks[patient.doctor].queue.add(patient)  # under its new slot or status
                 self._poke_callers(patient)
             elif patient.no_show and decision.kind is DecisionKind.PROMOTED:
                 self._at(self._no_show_due(patient), self._no_show_check, patient)
@@ -267,7 +285,7 @@ class Opd:
 
     def _arrive(self, patient: Patient) -> None:
         patient.arrived_at = self.env.now
-        self.desks[patient.doctor].queue.append(patient)
+        self.desks[patient.doctor].queue.add(patient)
         self._poke_callers(patient)
 
     def _poke_callers(self, patient: Patient) -> None:
@@ -294,36 +312,8 @@ class Opd:
         self._at(now + patient.consult_minutes, self._finish, desk)
 
     def _next_patient(self, desk: DoctorDesk) -> Patient | None:
-        """The present patient with a seat whose session has opened, first in service order;
-        patients whose token ended while they waited (expired, say) leave the queue."""
-        now = self.env.now + _EPS
-        calendar = self.calendar
-        opens, starts = calendar.slot_session_open, calendar.slot_start
-        order = self._order
-        best: Patient | None = None
-        best_key: tuple[float, ...] = ()
-        gone = False
-        for patient in desk.queue:
-            token = patient.token
-            status = token.status
-            if status is not _ALLOCATED:
-                gone = gone or status in _FINAL
-                continue
-            if opens[token.slot_id] > now:
-                continue
-            if order == "token":
-                key: tuple[float, ...] = (starts[token.slot_id], token.seq)
-            elif order == "priority":
-                key = (token.priority, patient.arrived_at, token.seq)
-            else:
-                key = (patient.arrived_at, token.seq)
-            if best is None or key < best_key:
-                best, best_key = patient, key
-        if gone:  # in place: doctors sharing a queue hold this very list
-            desk.queue[:] = [p for p in desk.queue if p.token.status not in _FINAL]
-        if best is not None:
-            desk.queue.remove(best)
-        return best
+        """The present patient with a seat whose session has opened, first in service order."""
+        return desk.queue.call(self.env.now + _EPS)
 
     def _finish(self, desk: DoctorDesk, _event: Any = None) -> None:
         patient = desk.current
