@@ -111,6 +111,7 @@ def test_validate_says_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert captured.out == (
         f"{RICH}: OK: 'city-hospital-week', 5 days, 2 doctors, "
         "demand from EMERGENCY, PAID, FOLLOWUP, ONLINE, WALKIN\n"
+        f"{RICH}: estimated per replication: about 781 tokens, 230 slots, 1,953 decisions\n"
     )
 
 
@@ -127,6 +128,7 @@ def test_validate_json_says_ok(capsys: pytest.CaptureFixture[str]) -> None:
         "slot_minutes": 15.0,
         "policy": "priority-bump",
         "sources": ["EMERGENCY", "ONLINE", "WALKIN"],
+        "estimate": {"tokens": 25, "slots": 16, "decisions": 62, "draws": 12, "over_limit": None},
     }
 
 
