@@ -198,7 +198,7 @@ class Appointment(_Model):
     time: float = Field(ge=0, le=24 * 60)
     count: int = Field(default=1, ge=1, le=10_000)
     source: Literal["PAID", "FOLLOWUP", "ONLINE"] = "ONLINE"
-    lead_days: float = Field(default=1.0, ge=0)
+    lead_days: float = Field(default=1.0, ge=0, le=1_000_000)  # as distributions: finite times
 
     _time = field_validator("time", mode="before")(_minutes)
 
@@ -243,7 +243,7 @@ class NoShow(_Model):
     at most ``max``."""
 
     probability: Probability = 0.0
-    per_lead_day: float = Field(default=0.0, ge=0)
+    per_lead_day: float = Field(default=0.0, ge=0, le=1_000_000)  # times lead days: finite
     max: Probability = 1.0
     # the simulator declares the no-show this many minutes after the slot starts
     declare_after_minutes: float = Field(default=10.0, ge=0)

@@ -402,6 +402,27 @@ BAD = [
         "punctuality_minutes.sd",
         "must be at most 1,000 times the mean (got more than 1e308 times)",
     ),
+    Bad(
+        "appointment-booked-past-2700-years-ahead",
+        ONE_DOCTOR + "demand:\n  appointments: [{doctor: rao, time: '09:00', lead_days: 1e308}]\n",
+        "3:58",
+        "demand.appointments.0.lead_days",
+        "must be at most 1e+06 (got 1e+308)",
+    ),
+    Bad(
+        "no-show-per-lead-day-past-every-bound",
+        ONE_DOCTOR + "no_show: {online: {per_lead_day: 1e308}}\n",
+        "2:34",
+        "no_show.online.per_lead_day",
+        "must be at most 1e+06 (got 1e+308)",
+    ),
+    Bad(
+        "seed-of-5000-digits",
+        ONE_DOCTOR + "seed: " + "9" * 5000 + "\n",
+        "2:7",
+        "seed",
+        "cannot read '9999999999999999999999999999999999999...' as int: Exceeds the limit",
+    ),
     Bad("a-named-pipe", "<fifo>", "", "file", "is a pipe, not a regular file", subprocess=True),
     Bad(
         "dev-zero",
