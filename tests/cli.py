@@ -63,10 +63,13 @@ def run_cli(
     timeout: float = 120,
     json_output: bool = False,
     module: bool = False,
+    stdin: str | None = None,
 ) -> Result:
-    """Run ``opd-sim ARGV`` to the end (``module``: as ``python -m opd_sim``)."""
+    """Run ``opd-sim ARGV`` to the end (``module``: as ``python -m opd_sim``), with ``stdin``
+    piped in if given."""
     done = subprocess.run(
         cli_argv(*argv, db=db, json_output=json_output, module=module),
+        input=stdin,
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opd_sim.cli.app import print_json
-from opd_sim.cli.simulate import add_executor_options
+from opd_sim.cli.simulate import add_executor_options, add_size_options, check_size
 from opd_sim.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ def _compare(args: argparse.Namespace) -> int:
         raise InvalidInput("compare: --seed must be 0 or more")
     policies = [parse_policy(text) for text in args.policy]
     scenario = load_scenario(args.scenario)
+    check_size("compare", args, scenario)  # per policy: each one's replications are held at once
     if args.out:
         from opd_sim.outputs import check_out_dir
 
@@ -113,4 +114,5 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.add_argument("--seed", type=int, help="override the scenario's seed")
     sub.add_argument("--out", metavar="DIR", help="also write the comparison files here")
     add_executor_options(sub)
+    add_size_options(sub)
     sub.set_defaults(handler=_compare)

@@ -53,14 +53,29 @@ def _default_out(name: str) -> Path:
     return Path("results") / safe
 
 
+def check_size(command: str, args: argparse.Namespace, scenario: Any) -> None:
+    """InvalidInput (exit 2) if ``args.replications`` replications of ``scenario`` would be
+    bigger than ``--max-tokens`` / ``--max-slots`` allow, before anything runs."""
+    from opd_sim.scenario.size import estimate, refusal
+
+    for option in ("max_tokens", "max_slots"):
+        if getattr(args, option) < 1:
+            raise InvalidInput(f"{command}: --{option.replace('_', '-')} must be 1 or more")
+    reason = refusal(estimate(scenario), args.replications, args.max_tokens, args.max_slots)
+    if reason is not None:
+        raise InvalidInput(f"{command}: {args.scenario}: {reason}")
+
+
 def _run(args: argparse.Namespace) -> int:
-    from opd_sim.scenario import load_scenario
+    from opd_sim.scenario import read_scenario
 
     if not 1 <= args.replications <= 100_000:
         raise InvalidInput("run: --replications must be from 1 to 100,000")
     if args.seed is not None and args.seed < 0:
         raise InvalidInput("run: --seed must be 0 or more")
-    scenario = load_scenario(args.scenario)
+    loaded = read_scenario(args.scenario)  # read once: the manifest hashes these very bytes
+    scenario = loaded.scenario
+    check_size("run", args, scenario)
     policy = _policy_override(scenario, args.policy)
     out = Path(args.out) if args.out else _default_out(scenario.name)
 
@@ -77,7 +92,8 @@ def _run(args: argparse.Namespace) -> int:
         result = multiple_replications(scenario, args.replications, seed=args.seed,
                                        executor=executor, policy=policy,
                                        progress=_progress(args.replications))  # fmt: skip
-    write_run(result, out, manifest(result, args.scenario), report=not args.no_report)
+    write_run(result, out, manifest(result, args.scenario, loaded.sha256),
+              report=not args.no_report)  # fmt: skip
     if args.json:
         print_json(json_ready(result.summary))
     else:
@@ -163,6 +179,18 @@ def _print_summary(summary: dict[str, Any]) -> None:
     print_table(rows, ["doctor", "seen", "utilisation", "overtime_min"])
 
 
+def add_size_options(command: argparse.ArgumentParser) -> None:
+    """``--max-tokens N`` and ``--max-slots N``: how big a run may be (see docs/scenarios.md)."""
+    from opd_sim.scenario.size import MAX_SLOTS, MAX_TOKENS
+
+    command.add_argument("--max-tokens", type=int, default=MAX_TOKENS, metavar="N",
+                         help="refuse a run expected to make more tokens than N, all "
+                         f"replications together (default {MAX_TOKENS:,})")
+    command.add_argument("--max-slots", type=int, default=MAX_SLOTS, metavar="N",
+                         help="refuse a replication expected to cut more slots than N "
+                         f"(default {MAX_SLOTS:,})")  # fmt: skip
+
+
 def add_executor_options(command: argparse.ArgumentParser) -> None:
     """``--workers N`` (local processes) and ``--dask ADDRESS`` (a Dask scheduler)."""
     command.add_argument("--workers", type=int, default=1, metavar="N",
@@ -188,6 +216,7 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     run.add_argument("--no-report", action="store_true",
                      help="skip the plots and report.html (faster for sweeps)")  # fmt: skip
     add_executor_options(run)
+    add_size_options(run)
     run.set_defaults(handler=_run)
     day = commands.add_parser(
         "simulate-day", parents=[parent], help="simulate the original one OPD day",

@@ -15,7 +15,7 @@ from opd_sim.errors import ScenarioError
 
 def _validate(args: argparse.Namespace) -> int:
     from opd_sim.scenario import load_scenario
-    from opd_sim.scenario.summary import describe
+    from opd_sim.scenario.description import describe
 
     try:
         scenario = load_scenario(args.scenario)
@@ -30,10 +30,15 @@ def _validate(args: argparse.Namespace) -> int:
         return 0
     days, doctors = facts["days"], facts["doctors"]
     sources = f"demand from {', '.join(facts['sources'])}" if facts["sources"] else "no demand"
+    size = facts["estimate"]
     sys.stdout.write(
         f"{args.scenario}: OK: {facts['name']!r}, {days} day{'s' if days != 1 else ''}, "
         f"{doctors} doctor{'s' if doctors != 1 else ''}, {sources}\n"
+        f"{args.scenario}: estimated per replication: about {size['tokens']:,} tokens, "
+        f"{size['slots']:,} slots, {size['decisions']:,} decisions\n"
     )
+    if size["over_limit"]:  # valid, but `opd-sim run` would refuse it: say so now
+        sys.stdout.write(f"{args.scenario}: too big to run as it is: {size['over_limit']}\n")
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from opd_sim.scenario.problems import FieldErrors
+from opd_sim.scenario.problems import FieldErrors, Loc
 
 __all__ = [
     "Distribution",
@@ -28,6 +28,9 @@ __all__ = [
 #: Largest size of any distribution parameter (minutes: about two years; days: 2,700 years).
 #: Beyond it draws overflow or runs never end, so such a file is refused when it is validated.
 MAX_PARAMETER = 1_000_000.0
+#: Widest lognormal: ``sd`` at most this many times ``mean`` (then sigma <= 3.72). Wider, nearly
+#: every draw is close to 0 and a rare one enormous; at 1e306 times, working out sigma overflows.
+MAX_LOGNORMAL_SPREAD = 1_000.0
 
 
 class _Dist(BaseModel):
@@ -48,6 +51,26 @@ class _Dist(BaseModel):
             raise FieldErrors(too_big)
         return self
 
+    @model_validator(mode="after")
+    def _drawable(self) -> _Dist:
+        """A shape numpy can draw from, handed finite numbers whatever the fields work out to
+        (runs after :meth:`_sizes_in_range`: validators run in the order they are defined)."""
+        problems = self._shape_problems()
+        if problems:
+            raise FieldErrors(problems)
+        if not all(math.isfinite(number) for number in self.numpy_parameters()):
+            raise FieldErrors([((), "cannot be drawn from: its parameters work out to "
+                                    "numbers too large for numpy")])  # fmt: skip
+        return self
+
+    def _shape_problems(self) -> list[tuple[Loc, str]]:
+        """Fields whose combination numpy could not draw from sensibly (none by default)."""
+        return []
+
+    def numpy_parameters(self) -> tuple[float, ...]:
+        """The numbers :meth:`draw` hands numpy (checked finite when the file is validated)."""
+        raise NotImplementedError
+
     def draw(self, rng: Any, size: int) -> Any:
         """``size`` values as a numpy array from generator ``rng``."""
         raise NotImplementedError
@@ -64,6 +87,9 @@ class Fixed(_Dist):
     dist: Literal["fixed"]
     value: float
 
+    def numpy_parameters(self) -> tuple[float, ...]:
+        return (self.value,)
+
     def draw(self, rng: Any, size: int) -> Any:
         return rng.uniform(self.value, self.value, size)  # an array of `value`, numpy-free here
 
@@ -77,6 +103,9 @@ class Exponential(_Dist):
 
     dist: Literal["exponential"]
     mean: float = Field(gt=0)
+
+    def numpy_parameters(self) -> tuple[float, ...]:
+        return (self.mean,)
 
     def draw(self, rng: Any, size: int) -> Any:
         return rng.exponential(self.mean, size)
@@ -93,10 +122,25 @@ class LogNormal(_Dist):
     mean: float = Field(gt=0)
     sd: float = Field(gt=0)
 
-    def draw(self, rng: Any, size: int) -> Any:
+    def _shape_problems(self) -> list[tuple[Loc, str]]:
+        spread = self.sd / self.mean  # a float: inf, not an error, should it overflow
+        if spread <= MAX_LOGNORMAL_SPREAD:
+            return []
+        got = f"{spread:.3g}" if math.isfinite(spread) else "more than 1e308"
+        message = (
+            f"must be at most {MAX_LOGNORMAL_SPREAD:,.0f} times the mean (got {got} "
+            "times): wider, nearly every draw is near 0 and a rare one enormous"
+        )
+        return [(("sd",), message)]
+
+    def numpy_parameters(self) -> tuple[float, ...]:
+        """(mu, sigma) of the underlying normal."""
         sigma2 = math.log1p((self.sd / self.mean) ** 2)
-        mu = math.log(self.mean) - sigma2 / 2
-        return rng.lognormal(mu, math.sqrt(sigma2), size)
+        return math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
+
+    def draw(self, rng: Any, size: int) -> Any:
+        mu, sigma = self.numpy_parameters()
+        return rng.lognormal(mu, sigma, size)
 
     @property
     def mean_value(self) -> float:
@@ -110,6 +154,9 @@ class Normal(_Dist):
     mean: float
     sd: float = Field(ge=0)
     min: float | None = 0.0
+
+    def numpy_parameters(self) -> tuple[float, ...]:
+        return self.mean, self.sd
 
     def draw(self, rng: Any, size: int) -> Any:
         values = rng.normal(self.mean, self.sd, size)
@@ -132,6 +179,9 @@ class Uniform(_Dist):
         if not self.high >= self.low:
             raise FieldErrors([(("high",), f"must not be below low ({_num(self.low)})")])
         return self
+
+    def numpy_parameters(self) -> tuple[float, ...]:
+        return self.low, self.high, self.high - self.low
 
     def draw(self, rng: Any, size: int) -> Any:
         return rng.uniform(self.low, self.high, size)
@@ -177,6 +227,10 @@ class Empirical(_Dist):
             return None
         total = sum(self.weights)
         return [w / total for w in self.weights]
+
+    def numpy_parameters(self) -> tuple[float, ...]:
+        """The values, then each one's probability."""
+        return (*self.values, *(self._p() or ()))
 
     def draw(self, rng: Any, size: int) -> Any:
         return rng.choice(self.values, size=size, p=self._p())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -11,15 +13,31 @@ from opd_sim.scenario.messages import explain
 from opd_sim.scenario.model import Scenario
 from opd_sim.scenario.positions import locate
 from opd_sim.scenario.problems import Problem
-from opd_sim.scenario.reading import parse_yaml, plain, read_text
+from opd_sim.scenario.reading import decode, parse_yaml, plain, read_bytes
 
-__all__ = ["load_scenario", "scenario_from_text"]
+__all__ = ["ScenarioFile", "load_scenario", "read_scenario", "scenario_from_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioFile:
+    """A scenario as read from a file, with the SHA-256 of the very bytes it was parsed from
+    (a run records it: reading the file again could see other bytes, or none, from a pipe)."""
+
+    path: str
+    scenario: Scenario
+    sha256: str
+
+
+def read_scenario(path: str | Path) -> ScenarioFile:
+    """Read ``path`` once, parse and validate it; raise ScenarioError with one line per problem."""
+    raw = read_bytes(path, str(path))
+    scenario = scenario_from_text(decode(raw, str(path)), str(path))
+    return ScenarioFile(str(path), scenario, hashlib.sha256(raw).hexdigest())
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Parse and validate a scenario file; raise ScenarioError with one line per problem."""
-    text = read_text(path, str(path))
-    return scenario_from_text(text, str(path))
+    return read_scenario(path).scenario
 
 
 def scenario_from_text(text: str, filename: str = "<scenario>") -> Scenario:

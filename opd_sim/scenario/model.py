@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from bisect import bisect_left
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,7 +25,6 @@ from pydantic import (
 )
 
 from opd_sim.errors import OpdSimError
-from opd_sim.scenario.checks import across_items
 from opd_sim.scenario.distributions import (
     Distribution,
     Exponential,
@@ -31,6 +32,7 @@ from opd_sim.scenario.distributions import (
     Normal,
     Uniform,
 )
+from opd_sim.scenario.list_checks import across_items
 from opd_sim.scenario.messages import suggest
 from opd_sim.scenario.problems import FieldErrors, Loc
 
@@ -48,11 +50,12 @@ __all__ = [
     "Session",
     "SteadyState",
     "WalkIns",
+    "slot_starts",
+    "slots_per_day",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 SOURCE_KEYS = ("emergency", "paid", "followup", "online", "walkin")
-BOOKED_SOURCES = ("PAID", "FOLLOWUP", "ONLINE")  # sources that hold a booking made ahead
 
 
 class _Model(BaseModel):
@@ -195,7 +198,7 @@ class Appointment(_Model):
     time: float = Field(ge=0, le=24 * 60)
     count: int = Field(default=1, ge=1, le=10_000)
     source: Literal["PAID", "FOLLOWUP", "ONLINE"] = "ONLINE"
-    lead_days: float = Field(default=1.0, ge=0)
+    lead_days: float = Field(default=1.0, ge=0, le=1_000_000)  # as distributions: finite times
 
     _time = field_validator("time", mode="before")(_minutes)
 
@@ -240,7 +243,7 @@ class NoShow(_Model):
     at most ``max``."""
 
     probability: Probability = 0.0
-    per_lead_day: float = Field(default=0.0, ge=0)
+    per_lead_day: float = Field(default=0.0, ge=0, le=1_000_000)  # times lead days: finite
     max: Probability = 1.0
     # the simulator declares the no-show this many minutes after the slot starts
     declare_after_minutes: float = Field(default=10.0, ge=0)
@@ -333,10 +336,35 @@ class Scenario(_Model):
                 f"(the longest lasts {longest:g} minutes)"
             )
             raise FieldErrors([(("slot_minutes",), message)])
+        count = slots_per_day(self.sessions, self.slot_minutes)
+        if count > MAX_SLOTS_PER_DAY:  # before anything cuts them: 1e-9 would cut 1.4e12
+            shortest = sum(s.close - s.open for s in self.sessions) / MAX_SLOTS_PER_DAY
+            shown = f"{count:,.0f}" if count < 1e15 else "more than 10^15"
+            message = (
+                f"cuts a day's sessions into {shown} slots; at most {MAX_SLOTS_PER_DAY:,} "
+                f"(slots of at least {shortest:.3g} minutes)"
+            )
+            raise FieldErrors([(("slot_minutes",), message)])
         problems = _appointment_problems(self)
         if problems:
             raise FieldErrors(problems)
         return self
+
+
+#: Most slots one doctor's day may be cut into. One-minute slots around the clock make 1,440;
+#: a day of 10,000 has slots of 9 seconds. The bound keeps :func:`slot_starts` (and the
+#: simulator's calendar) small whatever ``slot_minutes`` says.
+MAX_SLOTS_PER_DAY = 10_000
+
+
+def slots_per_day(sessions: Sequence[Session], slot_minutes: float) -> float:
+    """How many slots :func:`slot_starts` cuts a day into, counted without cutting them (a
+    float: ``slot_minutes: 1e-300`` makes it astronomically large, or ``inf``)."""
+    total = 0.0
+    for session in sessions:
+        share = (session.close - session.open) / slot_minutes
+        total += math.ceil(share - 1e-9) if share < 1e15 else share
+    return total
 
 
 def slot_starts(scenario: Scenario) -> list[float]:
@@ -351,7 +379,7 @@ def slot_starts(scenario: Scenario) -> list[float]:
 def _appointment_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Appointments naming an unknown doctor, a day past the horizon, or no slot's start."""
     doctors = [doctor.id for doctor in scenario.doctors]
-    starts = slot_starts(scenario)
+    starts = slot_starts(scenario)  # ascending: sessions are sorted and do not overlap
     problems: list[tuple[Loc, str]] = []
     for index, booking in enumerate(scenario.demand.appointments):
         where: Loc = ("demand", "appointments", index)
@@ -362,7 +390,8 @@ def _appointment_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
         if booking.day >= scenario.days:
             message = f"day {booking.day} is past the last OPD day ({scenario.days - 1})"
             problems.append(((*where, "day"), message))
-        if not any(abs(booking.time - start) < 1e-6 for start in starts):
+        after = bisect_left(starts, booking.time - 1e-6)  # not a scan: 10,000 slots a day
+        if not (after < len(starts) and abs(starts[after] - booking.time) < 1e-6):
             message = f"no slot starts at {clock(booking.time)} (appointments book a slot's start)"
             problems.append(((*where, "time"), message))
     return problems

@@ -1,11 +1,14 @@
 """From a file to a YAML tree that knows where each key sits, or problems saying why not.
 
-Checks, in order: the file can be read, it is UTF-8, it is YAML (tabs in indentation and duplicate
-keys named as such), it holds something, and that something is a mapping.
+Checks, in order: the file is a regular file (or the pipe on stdin) of at most 1 MiB, it can be
+read, it is UTF-8, it is YAML (tabs in indentation and duplicate keys named as such), it holds
+something, that something is a mapping, and aliases do not blow it up.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -19,27 +22,109 @@ from opd_sim.scenario.yaml_problems import (
     unreadable_scalars,
 )
 
-__all__ = ["parse_yaml", "plain", "read_text"]
+__all__ = ["MAX_FILE_BYTES", "decode", "parse_yaml", "plain", "read_bytes", "read_text"]
 
 
-def read_text(path: str | Path, filename: str) -> str:
-    """The file's text; ScenarioError if it is missing, a directory, unreadable or not UTF-8."""
+def read_bytes(path: str | Path, filename: str) -> bytes:
+    """The file's bytes, read once; ScenarioError if it is missing, a directory, not a regular
+    file (a named pipe, a device), unreadable, or larger than :data:`MAX_FILE_BYTES`.
+
+    A pipe on standard input (``cat s.yaml | opd-sim run /dev/stdin``) is read too, up to the
+    same size: it is the one file that is not a regular file a user means to hand over.
+    """
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise _error(Problem(filename, None, None, "file", "no such file")) from None
-    except IsADirectoryError:
-        problem = Problem(filename, None, None, "file", "is a directory, not a scenario file")
-        raise _error(problem) from None
+        # stat before open: open() of a named pipe would wait for a writer, maybe for ever
+        _check_kind(os.stat(path), filename)
+        # and O_NONBLOCK: should a pipe replace the file in between, open() still returns at once
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        raise _error(Problem(filename, None, None, "file", reason)) from None
+        raise _error(_os_problem(filename, error)) from None
+    except ValueError:  # a NUL in the name
+        raise _error(Problem(filename, None, None, "file", "not a valid file name")) from None
+    try:
+        status = os.fstat(fd)  # what was opened is what counts
+        _check_kind(status, filename)
+        if stat.S_ISREG(status.st_mode) and status.st_size > MAX_FILE_BYTES:
+            message = f"is {status.st_size:,} bytes; a scenario file is at most {_LIMIT}"
+            raise _error(Problem(filename, None, None, "file", message))
+        if _NONBLOCK:
+            os.set_blocking(fd, True)  # stdin's pipe: wait for its writer, as readers of stdin do
+        raw = _read_at_most(fd, MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise _error(_os_problem(filename, error)) from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:  # a pipe, or a file that grew after fstat
+        message = f"holds more than {_LIMIT}, the most a scenario file may hold"
+        raise _error(Problem(filename, None, None, "file", message))
+    return raw
+
+
+def decode(raw: bytes, filename: str) -> str:
+    """The bytes as text (UTF-8, an optional BOM dropped); ScenarioError at the first bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line, column = _byte_position(raw, error.start)
         message = f"not valid UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
         raise _error(Problem(filename, line, column, "file", message)) from None
+
+
+def read_text(path: str | Path, filename: str) -> str:
+    """The file's text; ScenarioError for any reason :func:`read_bytes` or :func:`decode` gives."""
+    return decode(read_bytes(path, filename), filename)
+
+
+#: The largest scenario file read (1 MiB). The biggest shipped scenario is under 5 kB; parsing
+#: is the cost (about a second per MiB of YAML), so a 50 MB file held ``validate`` for a minute.
+MAX_FILE_BYTES = 1 << 20
+_LIMIT = f"{MAX_FILE_BYTES:,} bytes (1 MiB)"
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # not on Windows, where there are no named pipes to fear
+
+
+def _check_kind(status: os.stat_result, filename: str) -> None:
+    """Raise unless ``status`` is of a regular file, or of the pipe on our standard input."""
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise _error(Problem(filename, None, None, "file", "is a directory, not a scenario file"))
+    if stat.S_ISFIFO(mode) and _is_our_stdin(status):
+        return
+    kinds = ((stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+    kind = next((name for test, name in kinds if test(mode)), "not a file")
+    message = f"is {kind}, not a regular file; give a scenario file (or pipe one on stdin)"
+    raise _error(Problem(filename, None, None, "file", message))
+
+
+def _is_our_stdin(status: os.stat_result) -> bool:
+    try:
+        ours = os.fstat(0)
+    except OSError:  # stdin closed
+        return False
+    return (ours.st_dev, ours.st_ino) == (status.st_dev, status.st_ino)
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(fd, min(1 << 16, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _os_problem(filename: str, error: OSError) -> Problem:
+    if isinstance(error, FileNotFoundError):
+        return Problem(filename, None, None, "file", "no such file")
+    if isinstance(error, IsADirectoryError):
+        return Problem(filename, None, None, "file", "is a directory, not a scenario file")
+    reason = (error.strerror or str(error)).lower()
+    return Problem(filename, None, None, "file", reason)
 
 
 def parse_yaml(text: str, filename: str) -> Any:

@@ -92,7 +92,8 @@ def unreadable_scalars(text: str, filename: str) -> list[Problem]:
             constructor.construct_object(node, deep=True)
         except Exception as error:
             line, column = node.start_mark.line + 1, node.start_mark.column + 1
-            message = f"cannot read {node.value!r} as {node.tag.split(':')[-1]}: {error}"
+            value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            message = f"cannot read {value!r} as {node.tag.split(':')[-1]}: {error}"
             problems.append(Problem(filename, line, column, ".".join(path) or "yaml", message))
     return problems
 

@@ -6,6 +6,7 @@ their own streams before the clock starts; FOLLOWUP requests arise later from co
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +42,13 @@ class Cohort:
 def cohort_rows(cohort: Cohort) -> list[tuple[Any, ...]]:
     """Each request of a cohort as a tuple of plain Python values: (requested_at, day, doctor,
     slot_index, lead_days, consult, punctuality, no_show, cancel_before, return_after,
-    return_slot_fraction); ``consult`` is a list (one per doctor) when the doctor is not known."""
+    return_slot_fraction); ``consult`` is the request's row of ``attributes.consult`` (one time
+    per doctor) when the doctor is not known: kept in numpy, 8 bytes a doctor, not 32."""
     a = cohort.attributes
+    consult = a.consult.astype(float) if a.consult.ndim == 1 else np.arange(len(a.consult))
     columns = [cohort.requested_at.astype(float), cohort.day.astype(int),
                cohort.doctor.astype(int), cohort.slot_index.astype(int),
-               cohort.lead_days.astype(float), a.consult.astype(float),
+               cohort.lead_days.astype(float), consult,
                a.punctuality.astype(float), a.no_show.astype(bool), a.cancel_before.astype(float),
                a.return_after.astype(int), a.return_slot_fraction.astype(float)]  # fmt: skip
     return list(zip(*(column.tolist() for column in columns), strict=True))
@@ -82,6 +85,8 @@ def _pieces(calendar: SlotCalendar, profile: list[float]) -> list[tuple[float, f
         start = open_
         while start < close:
             hour = int((start - first_open) // 60)
+            if first_open + (hour + 1) * 60 <= start:  # the division rounded a whole hour down:
+                hour += 1  # without this, a fractional opening (63.69...) never moves on
             end = min(close, first_open + (hour + 1) * 60)
             factor = profile[min(hour, len(profile) - 1)] if profile else 1.0
             pieces.append((start, end, factor))
@@ -123,9 +128,11 @@ def _on_the_day(scenario: Scenario, calendar: SlotCalendar,
 
 def _slot_starting(calendar: SlotCalendar, minute_of_day: float) -> int:
     """The index of the slot of a day starting at ``minute_of_day`` (the scenario checked one
-    does)."""
+    does): the nearest start, the earlier of two as near."""
     starts = calendar.starts_of_day
-    return min(range(len(starts)), key=lambda k: abs(starts[k] - minute_of_day))
+    after = bisect_left(starts, minute_of_day)  # starts ascend; a day may have 10,000
+    near = [k for k in (after - 1, after) if 0 <= k < len(starts)]
+    return min(near, key=lambda k: abs(starts[k] - minute_of_day))
 
 
 def _appointments(scenario: Scenario, calendar: SlotCalendar,
@@ -135,9 +142,9 @@ def _appointments(scenario: Scenario, calendar: SlotCalendar,
     first_open = calendar.sessions_of_day[0][0]
     cohorts = []
     for source in (Source.PAID, Source.FOLLOWUP, Source.ONLINE):
-        rows = [(b.day, doctor_index[b.doctor], _slot_starting(calendar, b.time), b.lead_days)
-                for b in scenario.demand.appointments if b.source == source.name
-                for _ in range(b.count)]  # fmt: skip
+        rows = [row for b in scenario.demand.appointments if b.source == source.name
+                for row in [(b.day, doctor_index[b.doctor], _slot_starting(calendar, b.time),
+                             b.lead_days)] * b.count]  # fmt: skip
         if not rows:
             continue
         day, doctor, slot_index, lead = (np.array(column) for column in zip(*rows, strict=True))

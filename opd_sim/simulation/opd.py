@@ -30,6 +30,7 @@ from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_reques
 from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
 from opd_sim.simulation.rooms import SERVICE_ORDERS, ConsultingRoom
 from opd_sim.simulation.streams import make_streams
+from opd_sim.simulation.waiting import WaitingRoom
 
 __all__ = ["Opd"]
 
@@ -66,24 +67,33 @@ class Opd:
         self._windows = [self.calendar.windows(d) + self.calendar.windows(d + 1)
                          for d in range(self.calendar.days)]  # fmt: skip
         self.patients: list[Patient | None] = [None]  # indexed by token id
-        self.rooms = self._make_rooms(scenario)
-        # the doctors who may call a patient of each doctor: that doctor, or its queue's doctors
-        self._callers = [[other for other in self.rooms if other.queue is room.queue]
-                         for room in self.rooms]  # fmt: skip
         self.expired_at_day_end = 0
         self._next_request = 0
         self._rows: dict[int, list[tuple[Any, ...]]] = {}
         self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
         self._service_key = SERVICE_ORDERS[scenario.service_order]
+        self.rooms = self._make_rooms(scenario)
+        # the doctors who may call a patient of each doctor: that doctor, or its queue's doctors
+        self._callers = [[other for other in self.rooms if other.queue is room.queue]
+                         for room in self.rooms]  # fmt: skip
 
     def _make_rooms(self, scenario: Scenario) -> list[ConsultingRoom]:
-        """One room per doctor; doctors naming the same ``queue`` share one queue list."""
-        shared: dict[str, list[Patient]] = {}
+        """One room per doctor; doctors naming the same ``queue`` share one waiting room."""
+        shared: dict[str, WaitingRoom] = {}
         rooms = []
         for index, doctor in enumerate(scenario.doctors):
-            queue = [] if doctor.queue is None else shared.setdefault(doctor.queue, [])
-            rooms.append(ConsultingRoom(index, self.calendar.doctor_ids[index], queue))
+            waiting = self._waiting_room() if doctor.queue is None else shared.get(doctor.queue)
+            if waiting is None:  # the first doctor of a shared queue
+                waiting = shared[str(doctor.queue)] = self._waiting_room()
+            rooms.append(ConsultingRoom(index, self.calendar.doctor_ids[index], waiting))
         return rooms
+
+    def _waiting_room(self) -> WaitingRoom:
+        """A room calling patients in the scenario's ``service_order``."""
+        starts, opens = self.calendar.slot_start, self.calendar.slot_session_open
+        service_key = self._service_key
+        return WaitingRoom(lambda patient: service_key(patient, starts),
+                           lambda patient: opens[patient.token.slot_id])  # fmt: skip
 
     # ------------------------------------------------------------------ driver
 
@@ -130,7 +140,8 @@ class Opd:
         if walks_in:
             slot_id = self._walkin_slot(day, at, source)
             doctor = calendar.slot_doctor[slot_id]
-            consult = consult[doctor]  # one consultation time was drawn for every doctor
+            # one consultation time was drawn for every doctor; ``consult`` is the row
+            consult = float(cohort.attributes.consult[consult, doctor])
         elif source is Source.EMERGENCY:
             index = min(calendar.slot_index_at(at - day * MINUTES_PER_DAY),
                         calendar.slots_per_day - 1)  # fmt: skip
@@ -203,6 +214,7 @@ class Opd:
             patient = patients[decision.token_id]
             assert patient is not None  # token ids are 1, 2, ...: only index 0 is None
             if patient.arrived_at == patient.arrived_at:  # present (not NaN)
+                self.rooms[patient.doctor].queue.add(patient)  # under its new slot or status
                 self._poke_callers(patient)
             elif patient.no_show and decision.kind is DecisionKind.PROMOTED:
                 self._at(self._no_show_due(patient), self._no_show_check, patient)
@@ -256,7 +268,7 @@ class Opd:
 
     def _arrive(self, patient: Patient) -> None:
         patient.arrived_at = self.env.now
-        self.rooms[patient.doctor].queue.append(patient)
+        self.rooms[patient.doctor].queue.add(patient)
         self._poke_callers(patient)
 
     def _poke_callers(self, patient: Patient) -> None:
@@ -284,31 +296,8 @@ class Opd:
         self._at(now + patient.consult_minutes, self._finish, room)
 
     def _next_patient(self, room: ConsultingRoom) -> Patient | None:
-        """The present patient with a seat whose session has opened, first in service order;
-        patients whose token ended while they waited (expired, say) leave the queue."""
-        now = self.env.now + _EPS
-        calendar = self.calendar
-        opens, starts = calendar.slot_session_open, calendar.slot_start
-        service_key = self._service_key
-        best: Patient | None = None
-        best_key: tuple[float, ...] = ()
-        gone = False
-        for patient in room.queue:
-            token = patient.token
-            status = token.status
-            if status is not _ALLOCATED:
-                gone = gone or status in FINAL_STATUSES
-                continue
-            if opens[token.slot_id] > now:
-                continue
-            key = service_key(patient, starts)
-            if best is None or key < best_key:
-                best, best_key = patient, key
-        if gone:  # in place: doctors sharing a queue hold this very list
-            room.queue[:] = [p for p in room.queue if p.token.status not in FINAL_STATUSES]
-        if best is not None:
-            room.queue.remove(best)
-        return best
+        """The present patient with a seat whose session has opened, first in service order."""
+        return room.queue.call(self.env.now + _EPS)
 
     def _finish(self, room: ConsultingRoom, _event: Any = None) -> None:
         patient = room.current

@@ -15,14 +15,17 @@ __all__ = ["VERSIONED_PACKAGES", "manifest"]
 VERSIONED_PACKAGES = ("opd-sim", "simpy", "numpy", "pandas", "pyarrow")
 
 
-def manifest(result: RunResult, scenario_path: str | Path | None = None) -> dict[str, Any]:
+def manifest(result: RunResult, scenario_path: str | Path | None = None,
+             scenario_sha256: str | None = None) -> dict[str, Any]:  # fmt: skip
     """What produced a run: seed, scenario hash, policy, replications, package versions.
 
     The policy is named by the policy object the run used (its ``name``, parameters and
-    ``str()``), which may differ from the scenario's own ``policy:`` entry.
+    ``str()``), which may differ from the scenario's own ``policy:`` entry. Give
+    ``scenario_sha256`` of the bytes the scenario was parsed from (``read_scenario`` has it);
+    without it the file is read again, which a pipe (``/dev/stdin``) cannot be.
     """
-    digest = None
-    if scenario_path is not None:
+    digest = scenario_sha256
+    if digest is None and scenario_path is not None:
         digest = hashlib.sha256(Path(scenario_path).read_bytes()).hexdigest()
     versions: dict[str, str | None] = {}
     for name in VERSIONED_PACKAGES:

@@ -8,9 +8,10 @@ smallest key.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from opd_sim.simulation.patients import Patient
+from opd_sim.simulation.waiting import WaitingRoom
 
 __all__ = ["SERVICE_ORDERS", "ConsultingRoom", "ServiceOrder"]
 
@@ -47,13 +48,13 @@ SERVICE_ORDERS: dict[str, ServiceOrder] = {
 class ConsultingRoom:
     """A doctor as a single server: who is waiting, who is being seen, and the time worked.
 
-    Rooms of one shared queue (the scenario's ``doctors[].queue``) hold the very same ``queue``
-    list, so whichever doctor is free first calls the next patient.
+    Rooms of one shared queue (the scenario's ``doctors[].queue``) hold the very same waiting
+    room, so whichever doctor is free first calls the next patient.
     """
 
     index: int
     doctor_id: str
-    queue: list[Patient] = field(default_factory=list)  # present, not yet called
+    queue: WaitingRoom  # present, not yet called
     current: Patient | None = None
     busy_minutes: float = 0.0
     busy_in_session_minutes: float = 0.0

@@ -6,6 +6,7 @@ the message. Rows marked ``SUBPROCESS`` also go through the installed ``opd-sim`
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,7 +18,7 @@ from tests.cli import run_cli
 
 class Bad(NamedTuple):
     name: str
-    text: str | bytes | None  # None: the file does not exist; "<dir>": a directory
+    text: str | bytes | None  # None: no file; "<dir>", "<fifo>", "<dev/zero>": no regular file
     where: str  # "LINE:COL", or "" for a problem with no place in the file
     field: str
     fragment: str
@@ -369,6 +370,74 @@ BAD = [
     Bad("not-utf8", b"name: caf\xe9\n" + ONE_DOCTOR.encode(), "1:10", "file", "not valid UTF-8"),
     Bad("non-existent-file", None, "", "file", "no such file", subprocess=True),
     Bad("a-directory", "<dir>", "", "file", "is a directory"),
+    Bad(
+        "slots-of-a-nanosecond",
+        ONE_DOCTOR + "slot_minutes: 1e-9\n",
+        "2:15",
+        "slot_minutes",
+        "cuts a day's sessions into 240,000,000,000 slots; at most 10,000",
+        subprocess=True,
+    ),
+    Bad(
+        "slots-of-the-smallest-float",
+        ONE_DOCTOR + "slot_minutes: 5e-324\n",
+        "2:15",
+        "slot_minutes",
+        "cuts a day's sessions into more than 10^15 slots; at most 10,000",
+    ),
+    Bad(
+        "lognormal-too-wide",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: lognormal, mean: 1e-300, sd: 1000000}\n",
+        "3:58",
+        "doctors.0.consult_minutes.sd",
+        "must be at most 1,000 times the mean (got 1e+306 times)",
+        subprocess=True,
+    ),
+    Bad(
+        "lognormal-spread-past-any-float",
+        ONE_DOCTOR + "punctuality_minutes: {dist: lognormal, mean: 5e-324, sd: 2}\n",
+        "2:58",
+        "punctuality_minutes.sd",
+        "must be at most 1,000 times the mean (got more than 1e308 times)",
+    ),
+    Bad(
+        "appointment-booked-past-2700-years-ahead",
+        ONE_DOCTOR + "demand:\n  appointments: [{doctor: rao, time: '09:00', lead_days: 1e308}]\n",
+        "3:58",
+        "demand.appointments.0.lead_days",
+        "must be at most 1e+06 (got 1e+308)",
+    ),
+    Bad(
+        "no-show-per-lead-day-past-every-bound",
+        ONE_DOCTOR + "no_show: {online: {per_lead_day: 1e308}}\n",
+        "2:34",
+        "no_show.online.per_lead_day",
+        "must be at most 1e+06 (got 1e+308)",
+    ),
+    Bad(
+        "seed-of-5000-digits",
+        ONE_DOCTOR + "seed: " + "9" * 5000 + "\n",
+        "2:7",
+        "seed",
+        "cannot read '9999999999999999999999999999999999999...' as int: Exceeds the limit",
+    ),
+    Bad("a-named-pipe", "<fifo>", "", "file", "is a pipe, not a regular file", subprocess=True),
+    Bad(
+        "dev-zero",
+        "<dev/zero>",
+        "",
+        "file",
+        "is a character device, not a regular file",
+        subprocess=True,
+    ),
+    Bad(
+        "larger-than-1-mib",
+        ONE_DOCTOR + "# a comment, a few bytes of it\n" * 40_000,
+        "",
+        "file",
+        "is 1,240,021 bytes; a scenario file is at most 1,048,576 bytes (1 MiB)",
+        subprocess=True,
+    ),
 ]
 
 
@@ -377,6 +446,10 @@ def _write(folder: Path, bad: Bad) -> str:
     name = "scen.yaml"
     if bad.text == "<dir>":
         (folder / name).mkdir()
+    elif bad.text == "<fifo>":  # nobody writes to it: opening it to read would wait for ever
+        os.mkfifo(folder / name)
+    elif bad.text == "<dev/zero>":  # endless: reading it all would fill the memory
+        (folder / name).symlink_to("/dev/zero")
     elif isinstance(bad.text, bytes):
         (folder / name).write_bytes(bad.text)
     elif bad.text is not None:
@@ -425,7 +498,8 @@ SUBPROCESS = [bad for bad in BAD if bad.subprocess]
 def test_bad_file_through_the_executable(bad: Bad, tmp_path: Path) -> None:
     """The installed ``opd-sim validate`` prints the same single line and exits 2."""
     name = _write(tmp_path, bad)
-    result = run_cli("validate", name, cwd=tmp_path)
+    # the timeout: a file that hangs the reader fails here rather than hanging the suite
+    result = run_cli("validate", name, cwd=tmp_path, timeout=60)
     _check(bad, name, result.code, result.out, result.err)
 
 

@@ -111,6 +111,7 @@ def test_validate_says_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert captured.out == (
         f"{RICH}: OK: 'city-hospital-week', 5 days, 2 doctors, "
         "demand from EMERGENCY, PAID, FOLLOWUP, ONLINE, WALKIN\n"
+        f"{RICH}: estimated per replication: about 781 tokens, 230 slots, 1,953 decisions\n"
     )
 
 
@@ -127,7 +128,38 @@ def test_validate_json_says_ok(capsys: pytest.CaptureFixture[str]) -> None:
         "slot_minutes": 15.0,
         "policy": "priority-bump",
         "sources": ["EMERGENCY", "ONLINE", "WALKIN"],
+        "estimate": {"tokens": 25, "slots": 16, "decisions": 62, "draws": 12, "over_limit": None},
     }
+
+
+def test_validate_reads_a_pipe_on_stdin() -> None:
+    """`cat FILE | opd-sim validate /dev/stdin` works: the pipe on stdin is the one
+    non-regular file read (up to the same 1 MiB as a file)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "opd_sim", "validate", "/dev/stdin"],
+        input=MINIMAL.read_bytes(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"/dev/stdin: OK: 'small-clinic', 1 day, 1 doctor")
+
+
+def test_validate_refuses_more_than_1_mib_on_stdin() -> None:
+    """A pipe is read only up to 1 MiB: more is one line and exit 2, not a long parse."""
+    done = subprocess.run(
+        [sys.executable, "-m", "opd_sim", "validate", "/dev/stdin"],
+        input=MINIMAL.read_bytes() + b"# filler comment\n" * 70_000,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        "opd-sim: error: /dev/stdin: file: holds more than 1,048,576 bytes (1 MiB), "
+        "the most a scenario file may hold\n"
+    )
 
 
 def test_validate_stays_light(tmp_path: Path) -> None:
@@ -228,6 +260,8 @@ def test_public_surface_is_pinned() -> None:
     assert opd_sim.scenario.__all__ == [
         "Problem",
         "Scenario",
+        "ScenarioFile",
         "load_scenario",
+        "read_scenario",
         "scenario_from_text",
     ]

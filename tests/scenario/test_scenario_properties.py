@@ -31,8 +31,9 @@ def distributions(draw: st.DrawFn, *, durations: bool) -> dict[str, Any]:
         return {"dist": kind, "value": draw(low)}
     if kind == "exponential":
         return {"dist": kind, "mean": draw(positive)}
-    if kind == "lognormal":
-        return {"dist": kind, "mean": draw(positive), "sd": draw(positive)}
+    if kind == "lognormal":  # sd at most 1,000 times the mean
+        mean = draw(positive)
+        return {"dist": kind, "mean": mean, "sd": draw(st.floats(1e-3, min(1e4, 1000 * mean)))}
     if kind == "normal":
         minimum = draw(amount) if durations else draw(st.none() | anything)
         return {"dist": kind, "mean": draw(anything), "sd": draw(amount), "min": minimum}
@@ -211,3 +212,38 @@ def test_a_bad_number_is_found_where_it_is_written(
     (problem,) = caught.value.problems
     dotted = ".".join(str(part) for part in path)
     assert problem.startswith(f"drawn.yaml:{line}:{column}: {dotted}: "), (problem, written)
+
+
+EDGE = st.sampled_from([5e-324, 1e-300, 1e-9, 0.5, 1.0, 1e3, 1e6]) | st.floats(1e-300, 1e6)
+
+
+@st.composite
+def edge_distributions(draw: st.DrawFn) -> dict[str, Any]:
+    """A distribution mapping whose numbers are drawn from the edges (tiny, huge, subnormal)."""
+    kind = draw(st.sampled_from(["fixed", "exponential", "lognormal", "normal", "uniform"]))
+    fields = {"fixed": ["value"], "exponential": ["mean"], "lognormal": ["mean", "sd"],
+              "normal": ["mean", "sd"], "uniform": ["low", "high"]}[kind]  # fmt: skip
+    spec: dict[str, Any] = {"dist": kind} | {field: draw(EDGE) for field in fields}
+    if draw(st.booleans()):
+        spec = {"dist": "empirical", "values": [draw(EDGE), draw(EDGE)],
+                "weights": [draw(EDGE), draw(EDGE)]}  # fmt: skip
+    return spec
+
+
+@settings(max_examples=300, deadline=None)
+@given(edge_distributions())
+def test_a_distribution_that_validates_draws_finite_numbers(spec: dict[str, Any]) -> None:
+    """What a file's distribution can produce is checked, not only its fields: one that
+    validates draws finite numbers, without numpy overflowing."""
+    import numpy as np
+    from pydantic import TypeAdapter, ValidationError
+
+    from opd_sim.scenario.distributions import Distribution
+
+    try:
+        dist = TypeAdapter(Distribution).validate_python(spec)
+    except ValidationError:
+        return
+    with np.errstate(over="raise", invalid="raise"):
+        values = np.asarray(dist.draw(np.random.default_rng(0), 1_000), dtype=float)
+    assert np.isfinite(values).all()

@@ -158,6 +158,30 @@ def test_bad_options_exit_2_without_output(tmp_path, capsys, args):
     assert capsys.readouterr().err.startswith("opd-sim: error: ")
 
 
+def test_a_scenario_piped_on_stdin_is_hashed_as_read(tmp_path):
+    """`cat s.yaml | opd-sim run /dev/stdin`: the manifest holds the SHA-256 of the piped bytes
+    (the file is read once; reading the pipe again would find it empty)."""
+    import hashlib
+
+    piped = (SCENARIOS / "textbook_mm1.yaml").read_text(encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_cli("run", "/dev/stdin", "--out", str(out), "--no-report", stdin=piped)
+    assert done.code == 0, done.err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_file"] == "/dev/stdin"
+    assert manifest["scenario_sha256"] == hashlib.sha256(piped.encode("utf-8")).hexdigest()
+
+
+def test_a_session_opening_at_a_fraction_of_a_minute_runs(tmp_path):
+    """Cutting 63.6988748111864 + k hours into hours once rounded down to the hour just ended,
+    and the demand loop never moved on: the run must end (here within a minute)."""
+    path = tmp_path / "s.yaml"
+    path.write_text("sessions: [{open: 63.6988748111864, close: 400}]\ndoctors: [{id: a}]\n"
+                    "demand: {walkin: {per_hour: 5}}\n")  # fmt: skip
+    done = run_cli("run", str(path), "--out", str(tmp_path / "out"), "--no-report", timeout=60)
+    assert done.code == 0, done.err
+
+
 def test_missing_scenario_file_exits_2(tmp_path, capsys):
     """A scenario path that does not exist: exit 2 and no output directory."""
     assert main(["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")]) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from opd_sim.scenario.model import Scenario
+from opd_sim.scenario.size import estimate, refusal
 
 __all__ = ["demand_sources", "describe"]
 
@@ -25,7 +26,9 @@ def demand_sources(scenario: Scenario) -> list[str]:
 
 
 def describe(scenario: Scenario) -> dict[str, Any]:
-    """Name, days, doctors, sessions, slot length, policy and the sources with demand."""
+    """Name, days, doctors, sessions, slot length, policy, the sources with demand, and the
+    estimated size of a replication (with why ``opd-sim run`` would refuse it, if it would)."""
+    size = estimate(scenario)
     return {
         "name": scenario.name,
         "days": scenario.days,
@@ -34,4 +37,11 @@ def describe(scenario: Scenario) -> dict[str, Any]:
         "slot_minutes": scenario.slot_minutes,
         "policy": scenario.policy.name,
         "sources": demand_sources(scenario),
+        "estimate": {
+            "tokens": round(size.tokens),
+            "slots": round(size.slots),
+            "decisions": round(size.decisions),
+            "draws": round(size.draws),
+            "over_limit": refusal(size),
+        },
     }
