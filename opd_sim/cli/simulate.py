@@ -181,7 +181,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 def add_size_options(command: argparse.ArgumentParser) -> None:
     """``--max-tokens N`` and ``--max-slots N``: how big a run may be (see docs/scenarios.md)."""
-    from opd_sim.scenario.size import MAX_SLOTS, MAX_TOKENS
+    from opd_sim.limits import MAX_SLOTS, MAX_TOKENS
 
     command.add_argument("--max-tokens", type=int, default=MAX_TOKENS, metavar="N",
                          help="refuse a run expected to make more tokens than N, all "

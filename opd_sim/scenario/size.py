@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from opd_sim.limits import MAX_SLOTS, MAX_TOKENS
 from opd_sim.scenario.model import Scenario, WalkIns, slots_per_day
 
 __all__ = [
@@ -24,12 +25,6 @@ __all__ = [
     "refusal",
 ]
 
-#: Tokens a run may make, all replications together (each one's frames stay in memory until the
-#: run is written). Measured: one replication of 1,000,154 tokens on 400,000 slots peaked at
-#: 2.4 GB resident, 37 CPU seconds (``opd-sim run --no-report``: 20 doctors, 1,250 days).
-MAX_TOKENS = 1_000_000
-#: Slots of one replication, about 460 bytes each (1,000,320 slots, no demand: 0.6 GB resident).
-MAX_SLOTS = 2_000_000
 #: Consultation times that may be drawn, per token of the token limit (50,000,000 by default,
 #: 8 bytes each: 100 doctors, 499,200 walk-ins and 49.9 million draws peaked at 1.7 GB).
 DRAWS_PER_TOKEN = 50

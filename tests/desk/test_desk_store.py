@@ -182,7 +182,7 @@ commands = [
     ["token", "no-show", "1"], ["token", "cancel", "1"], ["token", "list"],
 ]
 codes = [main([*argv, "--db", db, "--json"]) for argv in commands]
-heavy = sorted(m for m in ("pandas", "numpy", "simpy") if m in sys.modules)
+heavy = sorted(m for m in ("pandas", "numpy", "simpy", "pydantic") if m in sys.modules)
 print(codes, heavy)
 """
     done = subprocess.run(
