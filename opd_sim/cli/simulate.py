@@ -83,8 +83,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _print_summary(result.summary)
         extras = "" if args.no_report else ", plots (*.png), report.html"
-        sys.stdout.write(f"\nwrote {out}/ (decisions.parquet, patients.parquet, summary.json, "
-                         f"manifest.json{extras})\n")  # fmt: skip
+        sys.stdout.write(f"\nwrote {out}/ (decisions.parquet, patients.parquet, slots.parquet, "
+                         f"summary.json, manifest.json{extras})\n")  # fmt: skip
     return 0
 
 

@@ -227,7 +227,8 @@ def _summary(page: Page, run: _Run) -> None:
                   f"{run.number(counted)} of the {run.number(seen)} patients seen"
                   f"{run.per_words}. The figures below show every patient seen.",
                   note=True)  # fmt: skip
-    _figure(page, run, "status_by_source.png")
+    if len(run.patients):
+        _figure(page, run, "status_by_source.png")
 
 
 # 3 ------------------------------------------------------------------------------------ waits

@@ -124,6 +124,35 @@ def test_a_run_with_nothing_to_draw_says_so_in_words(mm1_run: Path) -> None:
     assert "Per replication" not in text and "per replication" not in text
 
 
+EMPTY_DAY = """\
+name: empty_day
+days: 1
+sessions: [{open: "09:00", close: "12:00"}]
+slot_minutes: 30
+doctors: [{id: dr-a, name: Dr A, seats_per_slot: 2,
+           consult_minutes: {dist: exponential, mean: 6}}]
+demand: {}
+"""
+
+
+def test_a_run_without_a_single_token_is_reported_in_words(tmp_path: Path) -> None:
+    """No demand at all: every section still there, saying there is nothing to show, and the
+    one figure left is the slot fill (every slot empty)."""
+    from opd_sim.scenario import load_scenario
+    from opd_sim.simulation import multiple_replications
+
+    (tmp_path / "empty.yaml").write_text(EMPTY_DAY)
+    result = multiple_replications(load_scenario(tmp_path / "empty.yaml"), 2, seed=1)
+    run = write_run(result, tmp_path / "run", manifest(result))
+    page = parsed(run)
+    text = " ".join(page.text)
+    assert page.headings == list(SECTIONS)
+    assert "0 tokens were booked" in text and "No patient was seen" in text
+    assert "held nobody at any time" in text
+    shown = [attrs["alt"] for tag, attrs in page.tags if tag == "img"]
+    assert shown == [PLOTS["slot_fill.png"], PLOTS["doctor_time.png"]]
+
+
 def test_report_command_rebuilds_the_report(day_run: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture) -> None:  # fmt: skip
     """`opd-sim report DIR` rewrites report.html and its figures from the run's files alone."""
