@@ -17,19 +17,22 @@ from opd_sim.errors import InvalidInput
 from opd_sim.jsonable import json_ready, summary_json
 from opd_sim.outputs import OwnedFiles, check_out_dir, write_directory
 from opd_sim.reporting import REPORT_FILES, render_report
-from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS
-from opd_sim.simulation.reading import RUN_DATA_FILES
+from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_COLUMNS
+from opd_sim.simulation.reading import RUN_DATA_FILES, with_categories
 from opd_sim.simulation.runs import RunResult
 
 __all__ = ["RUN_FILES", "RUN_OUTPUT", "write_report", "write_run"]
 
+# Plots earlier versions wrote beside report.html and no longer do: a rerun replaces them too.
+_EARLIER_PLOTS = frozenset({"decisions_by_kind.png"})
 #: Every file a run directory may hold: what a rerun may replace.
-RUN_FILES = frozenset(RUN_DATA_FILES) | REPORT_FILES
+RUN_FILES = frozenset(RUN_DATA_FILES) | REPORT_FILES | _EARLIER_PLOTS
 #: What `opd-sim run` owns: every run file; an earlier run has at least the five data files.
 RUN_OUTPUT = OwnedFiles(RUN_FILES, frozenset(RUN_DATA_FILES))
 # What `opd-sim report` needs of a run directory it rebuilds (the manifest is optional there).
 _REBUILT = OwnedFiles(
-    RUN_FILES, frozenset({"decisions.parquet", "patients.parquet", "summary.json"}),
+    RUN_FILES,
+    frozenset({"decisions.parquet", "patients.parquet", "slots.parquet", "summary.json"}),
     hint="give a directory exactly as `opd-sim run` wrote it",
 )
 #: Summaries and manifests nest a handful of levels; far deeper is no file of ours.
@@ -41,8 +44,8 @@ def write_run(
     result: RunResult, out_dir: str | Path, manifest_data: dict[str, Any], report: bool = True
 ) -> Path:
     """Write decisions.parquet, patients.parquet, slots.parquet, summary.json and manifest.json
-    to ``out_dir``,
-    and unless ``report`` is false the plots (PNG) and ``report.html``; return the directory.
+    to ``out_dir``, and unless ``report`` is false ``report.html`` and its figures as PNG files;
+    return the directory.
 
     ``out_dir`` must be new, empty or an earlier run (else InvalidInput, exit 2); it is swapped
     in whole, so a failure leaves the earlier run or nothing, never half a run.
@@ -57,8 +60,8 @@ def write_run(
             json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
         )
         if report:
-            render_report(staging, result.decisions, result.patients, result.summary,
-                          manifest_data)  # fmt: skip
+            render_report(staging, result.decisions, result.patients, result.slots,
+                          result.summary, manifest_data)  # fmt: skip
 
     return write_directory(out_dir, RUN_OUTPUT, fill)
 
@@ -83,11 +86,24 @@ def write_report(run_dir: str | Path) -> Path:
     manifest = _read_json(run / "manifest.json") if has_manifest else {}
     decisions = _read_frame(run / "decisions.parquet", "decisions", DECISION_COLUMNS)
     patients = _read_frame(run / "patients.parquet", "patients", PATIENT_COLUMNS)
+    slots = _read_frame(run / "slots.parquet", "slots", SLOT_COLUMNS)
+    doctors = _doctors(summary, slots)
+    decisions, patients, slots = (with_categories(frame, doctors)
+                                  for frame in (decisions, patients, slots))  # fmt: skip
     carried = [name for name in RUN_DATA_FILES if (run / name).is_file()]
     write_directory(run, _REBUILT,
-                    lambda staging: render_report(staging, decisions, patients, summary, manifest),
+                    lambda staging: render_report(staging, decisions, patients, slots, summary,
+                                                  manifest),
                     carry=carried, label="")  # fmt: skip
     return run / "report.html"
+
+
+def _doctors(summary: dict[str, Any], slots: pd.DataFrame) -> list[str]:
+    """The run's doctors in scenario order: the summary's, then any other the slots name."""
+    listed = summary.get("by_doctor")
+    doctors = [str(d) for d in listed] if isinstance(listed, dict) else []
+    named = pd.unique(slots["doctor_id"].astype(str))
+    return doctors + [d for d in named if d not in doctors]
 
 
 def _cannot_read(path: Path, why: str) -> InvalidInput:

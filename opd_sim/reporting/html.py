@@ -1,80 +1,543 @@
-"""A self-contained HTML report of one run: summary, plots and provenance, drawn from memory.
+"""A run's ``report.html``: the answers an analyst asks of one run, in the order they ask them.
 
-Where the report goes is the caller's business: :mod:`opd_sim.run_output` writes it with a run,
-or rebuilds it for a run directory, through the atomic output-directory writer.
+Headline and a table by source first, then waits, overbooking, doctors, bumps, fairness and
+the waitlist, provenance last; one self-contained page (:class:`opd_sim.reporting.page.Page`,
+figures embedded), with the same figures also written beside it as PNG files for people who
+want them (the page refers to none of them). Where the report goes is the caller's business:
+:mod:`opd_sim.run_output` writes it with a run, or rebuilds it for a run directory.
 """
 
 from __future__ import annotations
 
-import html
-import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opd_sim.jsonable import json_ready
-from opd_sim.reporting.plots import PLOTS, write_plots
+import numpy as np
+import pandas as pd
 
-__all__ = ["REPORT_FILES", "render_report"]
+from opd_sim.analysis import (
+    FATES,
+    aggregate,
+    bumped_fates,
+    doctor_workload,
+    format_count,
+    format_mean,
+    overbooking_by_doctor,
+    overbooking_by_hour,
+    p90_ratios,
+    repeat_bumps,
+    source_shares,
+    waitlist_length,
+    waitlist_outcomes,
+    waits_by_source,
+    who_bumped_whom,
+)
+from opd_sim.engine import Source
+from opd_sim.jsonable import json_ready
+from opd_sim.reporting.page import Cell, Page, number
+from opd_sim.reporting.plots import FEW_PATIENTS, PLOTS, draw_plots
+from opd_sim.simulation.calendar import MINUTES_PER_DAY, UNLIMITED_SEATS
+
+__all__ = ["REPORT_FILES", "SECTIONS", "render_report"]
 
 #: Every file :func:`render_report` writes.
 REPORT_FILES = frozenset({"report.html", *PLOTS})
+#: The report's sections, in order.
+SECTIONS = ("Summary", "Waits and delays", "Overbooking and slot fill", "Doctors", "Bumps",
+            "Fairness between sources", "Waitlist", "Provenance")  # fmt: skip
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
-td, th { border-bottom: 1px solid #ddd; padding: 0.2rem 0.8rem; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1rem 0 2rem; } img { max-width: 100%; }
-figcaption { color: #555; font-size: 0.9rem; }
-"""
+SOURCES = [source.name for source in Source]
+_ALL = "all"  # the headline table's row of every source together
 
 
-def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested summary dicts as ("a.b.c", value) rows; lists of numbers stay whole."""
-    if isinstance(value, dict):
-        rows: list[tuple[str, Any]] = []
-        for key, inner in value.items():
-            rows += _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
-        return rows
-    return [(prefix, value)]
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every section reads: the frames, the summary and manifest, the drawn figures."""
+
+    decisions: pd.DataFrame
+    patients: pd.DataFrame
+    slots: pd.DataFrame
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    replications: list[int]
+    pngs: dict[str, bytes]
+
+    @property
+    def count(self) -> int:
+        """How many replications the frames hold (at least 1)."""
+        return max(1, len(self.replications))
+
+    def per(self, value: float) -> float:
+        """A count summed over replications, per replication."""
+        return value / self.count
+
+    @property
+    def per_words(self) -> str:
+        return " per replication" if self.count > 1 else ""
+
+    def number(self, value: Any) -> str:
+        """A count, or a mean count over replications, in a sentence: whole numbers whole."""
+        return format_count(value)
+
+    def said(self, value: float) -> str:
+        """A count summed over replications, per replication, in a sentence."""
+        return format_count(value / self.count)
+
+    def counted(self, value: float) -> str:
+        """A count summed over replications, per replication, in a table: to one decimal over
+        several replications, whole means too, so that a column of means reads alike."""
+        if self.count == 1:
+            return format_count(float(value))
+        return format_mean(value / self.count)
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f'<td class="num">{value:,.3f}</td>'
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f'<td class="num">{value:,}</td>'
-    return f"<td>{html.escape(json.dumps(value) if isinstance(value, list) else str(value))}</td>"
+def _dig(tree: Any, *keys: str) -> Any:
+    """``tree[k1][k2]...``, or None where a key or level is missing."""
+    for key in keys:
+        if not isinstance(tree, dict):
+            return None
+        tree = tree.get(key)
+    return tree
 
 
-def _table(rows: list[tuple[str, Any]]) -> str:
-    body = "".join(f"<tr><th>{html.escape(k)}</th>{_cell(v)}</tr>" for k, v in rows)
-    return f"<table>{body}</table>"
+def _estimate(mean: Any, interval: Any = None, count: bool = False, scale: float = 1.0,
+              digits: int = 1) -> Cell:  # fmt: skip
+    """A mean and its 95 % interval (if any) as a two-line cell: the number, then the interval."""
+    is_number = isinstance(mean, int | float) and not isinstance(mean, bool)
+    mean = mean * scale if is_number else None
+    if isinstance(interval, list | tuple) and len(interval) == 2:
+        interval = [float(interval[0]) * scale, float(interval[1]) * scale]
+    else:
+        interval = None
+    text = format_count(mean, interval) if count else format_mean(mean, interval, digits)
+    main, _, rest = text.partition(" [")
+    return Cell(main, f"[{rest}" if rest else "")
 
 
-def render_report(
-    run: Path, decisions: Any, patients: Any, summary: dict[str, Any], manifest: dict[str, Any]
-) -> Path:
-    """Draw the plots and write ``report.html`` into ``run`` from frames already in memory."""
+def _share(value: float) -> str:
+    return "-" if value is None or math.isnan(value) else f"{100 * value:.1f} %"
+
+
+def _ratio(value: float) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.2f}"
+
+
+def _plural(count: Any, word: str) -> str:
+    """The word for ``count`` of it: 1 day, 5 days, 2.5 days."""
+    return f"{word}s" if count != 1 else word
+
+
+def _clock(minutes: float) -> str:
+    """Minutes since midnight of day 0 as "day d at hh:mm" (days counted from 0, as the frames'
+    ``day`` column counts them)."""
+    day, minute = divmod(round(minutes), MINUTES_PER_DAY)
+    ahead = " (booking ahead)" if day < 0 else ""
+    return f"day {day}{ahead} at {minute // 60:02d}:{minute % 60:02d}"
+
+
+def _figure(page: Page, run: _Run, name: str) -> None:
+    page.figure(run.pngs[name], PLOTS[name])
+
+
+# 1-2 --------------------------------------------------------------------------- the summary
+
+
+def _source_counts(patients: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Tokens, seen, bumps and expired by source and for all sources (one replication)."""
+    status = patients["status"].astype(str)
+    parts = pd.DataFrame({"tokens": 1, "seen": status == "COMPLETED",
+                          "bumps": patients["times_bumped"], "expired": status == "EXPIRED"},
+                         index=patients.index).astype(np.int64)  # fmt: skip
+    source = pd.Categorical(patients["source"].astype(str), categories=SOURCES)
+    table = parts.groupby(source, observed=False).sum()
+    rows = {name: {k: int(v) for k, v in table.loc[name].items()} for name in SOURCES}
+    rows[_ALL] = {k: int(v) for k, v in table.sum().items()}
+    return rows
+
+
+def _counts_by_replication(run: _Run) -> dict[str, Any]:
+    """:func:`_source_counts` as a mean over replications with 95 % intervals (``ci95``)."""
+    theirs = run.patients["replication"].to_numpy()
+    return aggregate([_source_counts(run.patients[theirs == r]) for r in run.replications]
+                     or [_source_counts(run.patients)])  # fmt: skip
+
+
+def _what_happened(run: _Run) -> str:
+    s = run.summary
+    days, doctors = s.get("days"), s.get("doctors")
+    where = ""
+    if days is not None and doctors is not None:
+        where = (f" over {number(days)} {_plural(days, 'day')} with {number(doctors)} "
+                 f"{_plural(doctors, 'doctor')}")  # fmt: skip
+    text = "Per replication, on average, " if run.count > 1 else ""
+    text += (f"{run.number(s.get('tokens_booked'))} tokens were booked{where}: "
+             f"{run.number(s.get('completed'))} were seen, "
+             f"{run.number(s.get('cancellations'))} cancelled, "
+             f"{run.number(s.get('no_shows'))} did not come and "
+             f"{run.number(s.get('expired'))} expired on a waitlist when their day ended. ")
+    bumped = s.get("bumped")
+    if not bumped:
+        return text + "No token was bumped."
+    return text + (f"Tokens lost their seat to a higher priority (were bumped) "
+                   f"{run.number(bumped)} {_plural(bumped, 'time')}.")  # fmt: skip
+
+
+def _summary(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[0])
+    page.text(_what_happened(run))
+    if run.count > 1:
+        page.text(f"Every number in this table is a mean over the {run.count} replications, "
+                  "with its 95 % t interval below it in brackets (none where the number was "
+                  "the same in every replication); its percentiles are means of each "
+                  "replication's percentile. The figures and tables further down pool the "
+                  "patients of all replications (percentiles of all of them together) and "
+                  "give counts per replication (the sum over replications divided by their "
+                  f"number, {run.count}).", note=True)  # fmt: skip
+    counts = _counts_by_replication(run)
+    s = run.summary
+    rows = []
+    for name in [*SOURCES, _ALL]:
+        key = ("overall",) if name == _ALL else ("by_source", name)
+        row: list[Any] = [name]
+        row += [_estimate(_dig(counts, name, c), _dig(counts, "ci95", name, c), count=True)
+                for c in ("tokens", "seen")]  # fmt: skip
+        for measure in ("waits", "delays"):
+            for stat in ("mean", "p90"):
+                row.append(_estimate(_dig(s, measure, *key, stat),
+                                     _dig(s, "ci95", measure, *key, stat)))  # fmt: skip
+        row += [_estimate(_dig(counts, name, c), _dig(counts, "ci95", name, c), count=True)
+                for c in ("bumps", "expired")]  # fmt: skip
+        rows.append(row)
+    columns = ["source", "tokens", "seen", "mean wait (min)", "p90 wait (min)",
+               "mean delay (min)", "p90 delay (min)", "bumps", "expired"]  # fmt: skip
+    page.table(columns, rows, numeric=columns[1:])
+    page.text("Seen: consultations held. Wait: from arrival to the consultation (the waiting "
+              "room, and the measure for walk-ins). Delay: from the later of arrival and the "
+              "slot's start to the consultation (the delay past the appointment, the measure "
+              "for booked patients; negative for a patient called in early). p90: the 90th "
+              "percentile. Bumps: times a token of the source lost its seat to a higher "
+              "priority. Expired: still on a waitlist when its day ended.", note=True)
+    counted, seen = _dig(s, "waits", "overall", "n"), s.get("completed")
+    if isinstance(counted, int | float) and isinstance(seen, int | float) and counted < seen:
+        page.text(f"Waits and delays in this table leave out the patients who arrived in the "
+                  f"scenario's warm-up or cool-down (its steady-state mode): they describe "
+                  f"{run.number(counted)} of the {run.number(seen)} patients seen"
+                  f"{run.per_words}. The figures below show every patient seen.",
+                  note=True)  # fmt: skip
+    if len(run.patients):
+        _figure(page, run, "status_by_source.png")
+
+
+# 3 ------------------------------------------------------------------------------------ waits
+
+
+def _waits(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[1])
+    table = waits_by_source(run.patients)
+    if not table.at["ALL", "n"]:
+        page.text("No patient was seen, so there are no waits to show.")
+        return
+    _figure(page, run, "waits_by_source.png")
+    page.text("Booked patients who come early wait longer than they are delayed; walk-ins and "
+              "emergencies, who come when they book, wait as long as they are delayed.",
+              note=True)  # fmt: skip
+    page.subheading("How long patients waited (all replications pooled)")
+    rows = []
+    for name, row in table.iterrows():
+        shares = [_share(row[f"share_within_{m}_minutes"]) for m in (15, 30, 60)]
+        rows.append([str(name).replace("ALL", _ALL), run.counted(row["n"]),
+                     number(row["p50"]), number(row["p95"]), number(row["max"]), *shares])
+    columns = ["source", f"seen{run.per_words}", "median wait (min)", "p95 wait (min)",
+               "longest wait (min)", "within 15 min", "within 30 min", "within 60 min"]
+    page.table(columns, rows, numeric=columns[1:])
+    _figure(page, run, "waits_by_hour.png")
+    page.text(f"Points are hourly means; a hollow point, labelled n=k, rests on fewer than "
+              f"{FEW_PATIENTS} patients and says little. Lines join consecutive hours only: "
+              "no line crosses an hour in which no patient of that source arrived.",
+              note=True)  # fmt: skip
+
+
+# 4 ------------------------------------------------------------------------------ overbooking
+
+
+def _overbooking_rows(table: pd.DataFrame, run: _Run, label: Callable[[Any], str]
+                      ) -> list[list[str]]:  # fmt: skip
+    return [[label(key), run.counted(row["slots"]), run.counted(row["slots_over_capacity"]),
+             run.counted(row["seats_over_capacity"]),
+             _share(row["slots_over_capacity"] / row["slots"] if row["slots"] else math.nan)]
+            for key, row in table.iterrows()]  # fmt: skip
+
+
+def _overbooking(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[2])
+    limited = run.slots[run.slots["capacity"] < UNLIMITED_SEATS]
+    if not len(limited):
+        page.text("No doctor has a seat limit, so no slot can go over capacity and there is "
+                  "no slot fill to show.")  # fmt: skip
+        return
+    over = int((limited["overbooked_by"] > 0).sum())
+    seats = int(limited["overbooked_by"].sum())
+    if over:
+        page.text(f"{run.said(over)} of {run.said(len(limited))} slots "
+                  f"({_share(over / len(limited))}){run.per_words} went over capacity, by "
+                  f"{run.said(seats)} {_plural(seats, 'seat')} in all: emergencies are "
+                  "seated past capacity, and some policies sell extra seats on "
+                  "purpose.")  # fmt: skip
+        columns = ["slots", "over capacity", "seats over capacity", "share over capacity"]
+        page.subheading(f"By doctor{run.per_words}")
+        page.table(["doctor", *columns],
+                   _overbooking_rows(overbooking_by_doctor(run.slots), run, str),
+                   numeric=columns)  # fmt: skip
+        page.subheading(f"By hour the slot starts{run.per_words}")
+        page.table(["hour", *columns],
+                   _overbooking_rows(overbooking_by_hour(run.slots), run,
+                                     lambda hour: f"{int(hour):02d}:00"),
+                   numeric=columns)  # fmt: skip
+    else:
+        page.text(f"No slot went over capacity ({run.said(len(limited))} slots with a "
+                  f"seat limit{run.per_words}).")  # fmt: skip
+    empty = int((limited["most_seats_held"] == 0).sum())
+    full = int((limited["most_seats_held"] >= limited["capacity"]).sum())
+    page.text(f"{run.said(full)} slots ({_share(full / len(limited))}) were full at "
+              f"some moment and {run.said(empty)} ({_share(empty / len(limited))}) "
+              f"held nobody at any time{run.per_words}.")  # fmt: skip
+    _figure(page, run, "slot_fill.png")
+    page.text("Dark bars: the most seats a slot held at once (its bookings at their peak); "
+              "light bars: the seats held at the end, which are the patients it saw (a "
+              "cancellation or no-show frees its seat).", note=True)  # fmt: skip
+
+
+# 5 ---------------------------------------------------------------------------------- doctors
+
+
+def _doctors(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[3])
+    if not len(run.slots):
+        page.text("No doctor had a session.")
+        return
+    mine = run.patients["replication"].to_numpy()
+    theirs = run.slots["replication"].to_numpy()
+    tables = [doctor_workload(run.patients[mine == r], run.slots[theirs == r])
+              for r in run.replications]  # fmt: skip
+    each = [json_ready(table.to_dict(orient="index")) for table in tables]
+    means = aggregate(each)
+    columns = ["patients_seen", "utilisation", "busy_minutes", "idle_minutes",
+               "overtime_minutes", "after_last_slot_minutes"]  # fmt: skip
+    rows = []
+    for doctor in tables[0].index:
+        name = str(doctor)
+        rows.append([name, *(_estimate(_dig(means, name, c), _dig(means, "ci95", name, c),
+                                       count=c == "patients_seen",
+                                       scale=100.0 if c == "utilisation" else 1.0)
+                             for c in columns)])  # fmt: skip
+    utilisation = run.summary.get("utilisation_mean")
+    overtime = run.summary.get("overtime_minutes_total")
+    if isinstance(utilisation, int | float) and isinstance(overtime, int | float):
+        worked = (f"worked {format_mean(overtime)} minutes of overtime between them"
+                  f"{run.per_words}" if overtime > 0 else "worked no overtime")  # fmt: skip
+        page.text(f"Doctors consulted for {format_mean(100 * utilisation)} % of their session "
+                  f"time on average and {worked}.")  # fmt: skip
+    heads = ["doctor", f"patients seen{run.per_words}", "utilisation (%)",
+             "consulting in all (min)", "idle in sessions (min)", "overtime (min)",
+             "after the last slot (min)"]  # fmt: skip
+    page.table(heads, rows, numeric=heads[1:])
+    page.text("Patients seen counts who consulted, which is not the slot's doctor when doctors "
+              "share a queue. Utilisation: minutes consulting inside the doctor's sessions / "
+              "session minutes. Idle: session minutes not consulting. Overtime: consulting "
+              "outside the sessions (past a close); after the last slot: the part of it after "
+              "the day's last slot ended." + (" Below each number, its 95 % interval over "
+              "replications." if run.count > 1 else ""), note=True)  # fmt: skip
+    _figure(page, run, "doctor_time.png")
+
+
+# 6 ------------------------------------------------------------------------------------ bumps
+
+
+def _bumps(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[4])
+    whom = who_bumped_whom(run.decisions)
+    total = int(whom.to_numpy().sum())
+    if not total:
+        page.text("No token was bumped.")
+        return
+    repeats = repeat_bumps(run.patients)
+    once, twice = int(repeats["bumped"].sum()), int(repeats["bumped_repeatedly"].sum())
+    repeated = f"{run.said(twice)} of them twice or more" if twice else "none twice"
+    page.text(f"Tokens lost their seat {run.said(total)} {_plural(total, 'time')}"
+              f"{run.per_words}: {run.said(once)} {_plural(once, 'token')} were bumped at "
+              f"least once, {repeated}.")  # fmt: skip
+    page.subheading(f"Who bumped whom{run.per_words}")
+    columns = [f"by {name}" for name in whom.columns]
+    page.table(["bumped token", *columns],
+               [[str(name), *(run.counted(v) for v in row)] for name, row in whom.iterrows()],
+               numeric=columns)  # fmt: skip
+    page.text("Rows: the source of the token that lost its seat; columns: the source of the "
+              "token that took it.", note=True)  # fmt: skip
+    page.subheading("Repeat bumps")
+    heads = [f"tokens{run.per_words}", "bumped at least once", "bumped twice or more",
+             "most bumps of one token"]  # fmt: skip
+    page.table(["source", *heads],
+               [[str(name), run.counted(row["tokens"]), run.counted(row["bumped"]),
+                 run.counted(row["bumped_repeatedly"]), format_count(row["most_times_bumped"])]
+                for name, row in repeats.iterrows()],
+               numeric=heads)  # fmt: skip
+    page.subheading(f"What became of the bumped tokens{run.per_words}")
+    fates = bumped_fates(run.decisions, run.patients)
+    fates = fates[fates.sum(axis=1) > 0]
+    names = {"reallocated_seen": "moved to a later slot, seen",
+             "reallocated_not_seen": "moved, not seen",
+             "promoted_seen": "waitlisted, promoted, seen",
+             "promoted_not_seen": "waitlisted, promoted, not seen",
+             "expired": "waitlisted, expired",
+             "cancelled_while_waitlisted": "waitlisted, cancelled"}  # fmt: skip
+    heads = [names[fate] for fate in FATES]
+    page.table(["source", *heads],
+               [[str(name), *(run.counted(row[f]) for f in FATES)]
+                for name, row in fates.iterrows()], numeric=heads)  # fmt: skip
+    page.text("After its last bump a token is moved to a later slot of its doctor's day with a "
+              "free seat, or else waitlisted; not seen: it cancelled or did not come. Sources "
+              "none of whose tokens was bumped are left out.", note=True)  # fmt: skip
+
+
+# 7 --------------------------------------------------------------------------------- fairness
+
+
+def _p90_words(patients: pd.DataFrame) -> str:
+    ratios = p90_ratios(patients)
+    wait, delay = ratios["wait_minutes"], ratios["delay_minutes"]
+    if math.isnan(wait):
+        names = patients.loc[patients["wait_minutes"].notna(), "source"].astype(str)
+        why = ("no walk-in was seen" if not (names == "WALKIN").any() else
+               "no paying patient was seen" if not (names == "PAID").any() else
+               "paying patients' 90th percentile wait is zero")  # fmt: skip
+        return f"The walk-in / paid ratio of 90th percentile waits cannot be given: {why}."
+    words = "longer" if wait > 1 else "shorter" if wait < 1 else "as long"
+    text = (f"Walk-ins' 90th percentile wait is {wait:.2f} times paying patients' "
+            f"({words}, all replications pooled)")  # fmt: skip
+    return text + (f"; of delays, {delay:.2f} times." if not math.isnan(delay) else ".")
+
+
+def _fairness(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[5])
+    shares = source_shares(run.patients)
+    page.text(_p90_words(run.patients))
+    if not (shares["bumps"].sum() or shares["expiries"].sum()):
+        page.text("No token was bumped and none expired, so there is nothing to share out.")
+        return
+    rows = [[str(name), run.counted(row["tokens"]), _share(row["share_of_tokens"]),
+             run.counted(row["bumps"]), _share(row["share_of_bumps"]), _ratio(row["bump_ratio"]),
+             run.counted(row["expiries"]), _share(row["share_of_expiries"]),
+             _ratio(row["expiry_ratio"])] for name, row in shares.iterrows()]  # fmt: skip
+    heads = [f"tokens{run.per_words}", "share of tokens", "bumps", "share of bumps",
+             "bumps / fair share", "expiries", "share of expiries", "expiries / fair share"]
+    page.table(["source", *heads], rows, numeric=heads)
+    page.text("Fair share: the source's share of tokens; a ratio above 1 means the source bears "
+              "more bumps (or expiries) than its share of tokens; '-': there were none at all, "
+              "or the source had no tokens.", note=True)  # fmt: skip
+    _figure(page, run, "fairness.png")
+
+
+# 8 --------------------------------------------------------------------------------- waitlist
+
+
+def _waitlist(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[6])
+    outcomes = waitlist_outcomes(run.decisions)
+    joined = int(outcomes["waitlisted"].sum())
+    if not joined:
+        page.text("No token was put on a waitlist.")
+        return
+    sums = outcomes.sum()
+    page.text(f"Tokens joined a waitlist {run.said(joined)} times{run.per_words}: "
+              f"{run.said(sums['promoted'])} were promoted into a freed seat, "
+              f"{run.said(sums['expired'])} expired when their day ended and "
+              f"{run.said(sums['cancelled_while_waitlisted'])} cancelled while "
+              "waiting.")  # fmt: skip
+    heads = ["joined", "promoted", "expired", "cancelled while waitlisted"]
+    page.table(["source", *heads],
+               [[str(name), *(run.counted(v) for v in row)]
+                for name, row in outcomes.iterrows()], numeric=heads)  # fmt: skip
+    page.text("Joined counts every time a token went on a waitlist, on booking or after a "
+              "bump, so a token bumped twice may join twice.", note=True)  # fmt: skip
+    steps = waitlist_length(run.decisions)
+    longest = steps.loc[steps["waitlist_length"].idxmax()]
+    where = f" in replication {int(longest['replication'])}" if run.count > 1 else ""
+    page.text(f"The waitlists were longest{where} on {_clock(longest['time'])}: "
+              f"{int(longest['waitlist_length'])} tokens (days counted from 0, as in the "
+              "frames).")  # fmt: skip
+    _figure(page, run, "waitlist_length.png")
+
+
+# 9 ------------------------------------------------------------------------------- provenance
+
+
+def _provenance(page: Page, run: _Run) -> None:
+    page.section(SECTIONS[7])
+    m, s = run.manifest, run.summary
+    if not m:
+        page.text("This run directory has no manifest.json: where the run came from is not "
+                  "recorded.")  # fmt: skip
+    policy = m.get("policy")
+    if isinstance(policy, dict):
+        params = policy.get("params") or {}
+        words = str(policy.get("name", "-"))
+        if isinstance(params, dict) and params:
+            words += " (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
+    else:
+        words = str(s.get("policy", "-"))
+    versions = m.get("versions")
+    rows = [
+        ("scenario", str(m.get("scenario", s.get("scenario", "-")))),
+        ("scenario file", str(m.get("scenario_file", "-"))),
+        ("scenario sha256", str(m.get("scenario_sha256", "-"))),
+        ("seed", str(m.get("seed", s.get("seed", "-")))),
+        ("replications", number(m.get("replications", s.get("replications")))),
+        ("policy", words),
+        ("days", number(s.get("days"))),
+        ("doctors", number(s.get("doctors"))),
+        ("package versions", ", ".join(f"{k} {v}" for k, v in versions.items())
+         if isinstance(versions, dict) else "-"),
+        ("python", str(m.get("python", "-"))),
+        ("elapsed", f"{number(m.get('elapsed_seconds'), 2)} s"
+         if m.get("elapsed_seconds") is not None else "-"),
+        ("engine decisions", number(m.get("decisions"))),
+    ]  # fmt: skip
+    page.facts(rows)
+
+
+def _replications(*frames: pd.DataFrame) -> list[int]:
+    found: set[int] = set()
+    for frame in frames:
+        found.update(int(r) for r in pd.unique(frame["replication"]))
+    return sorted(found)
+
+
+def render_report(target_dir: str | Path, decisions: pd.DataFrame, patients: pd.DataFrame,
+                  slots: pd.DataFrame, summary: dict[str, Any], manifest: dict[str, Any]
+                  ) -> Path:  # fmt: skip
+    """Write ``report.html`` and the PNG files of :data:`PLOTS` into ``target_dir`` from a
+    run's frames, summary and manifest already in memory; return the report's path."""
+    target = Path(target_dir)
     summary, manifest = json_ready(summary), json_ready(manifest)
-    write_plots(decisions, patients, run)
-    title = html.escape(str(summary.get("scenario") or manifest.get("scenario") or run.name))
-    figures = "".join(
-        f'<figure><img src="{name}" alt="{html.escape(caption)}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        for name, caption in PLOTS.items()
-    )
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>opd_sim report: {title}</title>
-<style>{STYLE}</style></head><body>
-<h1>OPD run: {title}</h1>
-<p>{len(patients):,} tokens and {len(decisions):,} engine decisions
-over {decisions["replication"].nunique() if len(decisions) else 0} replication(s).</p>
-<h2>Summary</h2>{_table(_flatten(summary))}
-<h2>Plots</h2>{figures}
-<h2>Provenance</h2>{_table(_flatten(manifest))}
-</body></html>
-"""
-    target = run / "report.html"
-    target.write_text(page, encoding="utf-8")
-    return target
+    replications = _replications(decisions, patients, slots)
+    pngs = draw_plots(decisions, patients, slots, max(1, len(replications)))
+    for name, png in pngs.items():
+        (target / name).write_bytes(png)
+    run = _Run(decisions, patients, slots, summary, manifest, replications, pngs)
+    scenario = str(summary.get("scenario") or manifest.get("scenario") or target.name)
+    facts = [f"policy {summary.get('policy', '-')}"]
+    days = summary.get("days")
+    if days is not None:
+        facts.append(f"{number(days)} {_plural(days, 'day')}")
+    facts += [f"{run.count} {_plural(run.count, 'replication')}",
+              f"seed {summary.get('seed', manifest.get('seed', '-'))}"]  # fmt: skip
+    page = Page(f"OPD run: {scenario}", " · ".join(facts))
+    for section in (_summary, _waits, _overbooking, _doctors, _bumps, _fairness, _waitlist,
+                    _provenance):  # fmt: skip
+        section(page, run)
+    report = target / "report.html"
+    report.write_text(page.html(), encoding="utf-8")
+    return report

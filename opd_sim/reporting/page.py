@@ -12,9 +12,9 @@ import html
 import io
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["STYLE", "Page", "figure_png", "number"]
+__all__ = ["STYLE", "Cell", "Page", "figure_png", "number"]
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -28,10 +28,14 @@ table { border-collapse: collapse; margin: 0.4rem 0 1.2rem; font-size: 0.92rem; 
 th, td { border-bottom: 1px solid #d8dee4; padding: 0.25rem 0.7rem; text-align: left;
          vertical-align: top; }
 thead th { border-bottom: 2px solid #8c959f; background: #f6f8fa; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, td:first-child { white-space: nowrap; }  /* numbers and row names never break */
+table { display: block; max-width: 100%; overflow-x: auto; }  /* too wide: scroll, not spill */
+table.facts tbody th { font-weight: 600; padding-right: 1.5rem; }
 figure { margin: 0.8rem 0 1.8rem; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: 0.88rem; }
 nav ul { columns: 2; font-size: 0.92rem; }
+span.below { display: block; color: #57606a; font-size: 0.78rem; }
 """
 
 
@@ -53,6 +57,13 @@ def number(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _cell(cell: Any) -> str:
+    if isinstance(cell, Cell):
+        below = f'<span class="below">{html.escape(cell.below)}</span>' if cell.below else ""
+        return html.escape(cell.text) + below
+    return html.escape(str(cell))
+
+
 def figure_png(fig: Any) -> bytes:
     """A matplotlib figure as PNG bytes (the figure is closed)."""
     import matplotlib.pyplot as plt
@@ -62,6 +73,14 @@ def figure_png(fig: Any) -> bytes:
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return buffer.getvalue()
+
+
+class Cell(NamedTuple):
+    """A table cell of two lines: ``text``, and ``below`` it in small print (a number's 95 %
+    interval, say), so that wide tables stay narrow."""
+
+    text: str
+    below: str = ""
 
 
 class Page:
@@ -97,7 +116,8 @@ class Page:
 
     def table(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
               numeric: Iterable[str] = ()) -> None:  # fmt: skip
-        """A table with a header row; cells are shown as given (``str()``, escaped)."""
+        """A table with a header row; cells are shown as given (``str()``, escaped), a
+        :class:`Cell` as two lines."""
         right = set(numeric)
         head = "".join(
             f'<th class="num">{html.escape(c)}</th>' if c in right else f"<th>{html.escape(c)}</th>"
@@ -108,11 +128,17 @@ class Page:
             cells = []
             for column, cell in zip(columns, row, strict=True):
                 css = ' class="num"' if column in right else ""
-                cells.append(f"<td{css}>{html.escape(str(cell))}</td>")
+                cells.append(f"<td{css}>{_cell(cell)}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
         self._blocks.append(
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         )
+
+    def facts(self, rows: Iterable[tuple[str, Any]]) -> None:
+        """A two-column table of names and values without a header (provenance, settings)."""
+        body = "".join(f"<tr><th>{html.escape(name)}</th><td>{_cell(value)}</td></tr>"
+                       for name, value in rows)  # fmt: skip
+        self._blocks.append(f'<table class="facts"><tbody>{body}</tbody></table>')
 
     def figure(self, png: bytes, caption: str, alt: str = "") -> None:
         """A figure embedded in the page (a ``data:`` URI), with its caption."""

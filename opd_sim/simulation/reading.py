@@ -11,7 +11,7 @@ import pandas as pd
 
 from opd_sim.simulation.frames import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS_CATEGORIES
 
-__all__ = ["RUN_DATA_FILES", "RunFiles", "read_run"]
+__all__ = ["RUN_DATA_FILES", "RunFiles", "read_run", "with_categories"]
 
 #: The data files of a run directory (its plots and report.html come on top).
 RUN_DATA_FILES = ("decisions.parquet", "patients.parquet", "slots.parquet", "summary.json",
@@ -29,25 +29,32 @@ class RunFiles:
     manifest: dict[str, Any]
 
 
+def with_categories(frame: pd.DataFrame, doctors: list[str]) -> pd.DataFrame:
+    """``frame`` with its label columns categorical as simulated: kinds, sources and statuses
+    from the fixed lists, ``doctor_id`` and ``seen_by`` from ``doctors`` (in scenario order).
+
+    Parquet keeps categoricals, but not the categories of an empty column (a run without a
+    single token), and the analysis relies on them to list every source and doctor.
+    """
+    categories = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES,
+                  "status": STATUS_CATEGORIES, "doctor_id": doctors,
+                  "seen_by": doctors}  # fmt: skip
+    for column, values in categories.items():
+        if column in frame.columns:
+            frame[column] = pd.Categorical(frame[column].astype(object), categories=values)
+    return frame
+
+
 def read_run(directory: str | Path) -> RunFiles:
     """Read the data files of a run directory, the frames' dtypes exactly as simulated.
 
-    Parquet keeps categoricals, but not the categories of an empty column (a run without a
-    single token); they are restored here from the fixed lists and the summary's doctors.
+    The categories are restored (:func:`with_categories`) from the summary's doctors.
     """
     folder = Path(directory)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     doctors = list(summary["by_doctor"])
-    categories = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES,
-                  "status": STATUS_CATEGORIES, "doctor_id": doctors,
-                  "seen_by": doctors}  # fmt: skip
-    frames = []
-    for name in ("decisions", "patients", "slots"):
-        frame = pd.read_parquet(folder / f"{name}.parquet")
-        for column, values in categories.items():
-            if column in frame.columns:
-                frame[column] = pd.Categorical(frame[column].astype(object), categories=values)
-        frames.append(frame)
+    frames = [with_categories(pd.read_parquet(folder / f"{name}.parquet"), doctors)
+              for name in ("decisions", "patients", "slots")]  # fmt: skip
     return RunFiles(
         decisions=frames[0], patients=frames[1], slots=frames[2], summary=summary,
         manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),

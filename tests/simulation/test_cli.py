@@ -17,8 +17,9 @@ from .conftest import SCENARIOS
 ORIGINAL = str(SCENARIOS / "original_opd_day.yaml")
 OUTPUT_FILES = ["decisions.parquet", "manifest.json", "patients.parquet", "slots.parquet",
                 "summary.json"]  # fmt: skip
-REPORT_FILES = ["report.html", "decisions_by_kind.png", "slot_fill.png", "status_by_source.png",
-                "waits_by_hour.png", "waits_by_source.png"]  # fmt: skip
+REPORT_FILES = ["report.html", "doctor_time.png", "fairness.png", "slot_fill.png",
+                "status_by_source.png", "waitlist_length.png", "waits_by_hour.png",
+                "waits_by_source.png"]  # fmt: skip
 
 
 def test_run_as_a_process_writes_the_four_files(tmp_path):
