@@ -232,7 +232,7 @@ class _Checker:
 
     def __init__(self, scenario: Scenario) -> None:
         self.base = scenario.model_dump(mode="json")
-        self.problems: list[str] = []
+        self._found: list[tuple[dict[str, Any], str, str]] = []  # (settings, field, message)
         self._alone: dict[tuple[str, str], Found] = {}
 
     def _data(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -247,10 +247,28 @@ class _Checker:
             self._alone[key] = _validated(self._data({path: value}))[1]
         return problem in self._alone[key]
 
-    def _add(self, where: str, field: str, message: str) -> None:
-        line = Problem(where, None, None, field, message)
-        if line not in self.problems:
-            self.problems.append(line)
+    def _add(self, settings: dict[str, Any], field: str, message: str) -> None:
+        if (settings, field, message) not in self._found:
+            self._found.append((settings, field, message))
+
+    @property
+    def problems(self) -> list[str]:
+        """The problems as lines; one setting's values with the same problem make one line
+        (``--set doctor.0.seats_per_slot=1,2: doctor: unknown field ...``)."""
+        merged: dict[tuple[str, str, str], list[Any]] = {}
+        lines: list[tuple[str, str, str] | str] = []
+        for settings, field, message in self._found:
+            if len(settings) == 1:
+                ((path, value),) = settings.items()
+                if (path, field, message) not in merged:
+                    merged[(path, field, message)] = []
+                    lines.append((path, field, message))
+                merged[(path, field, message)].append(value)
+            else:
+                lines.append(Problem(_where(settings), None, None, field, message))
+        return [line if isinstance(line, str) else Problem(
+                    f"--set {line[0]}={','.join(value_text(v) for v in merged[line])}",
+                    None, None, line[1], line[2]) for line in lines]  # fmt: skip
 
     def variant(self, values: dict[str, Any]) -> Variant | None:
         """The variant of these values, or None with its problems added."""
@@ -258,14 +276,13 @@ class _Checker:
             try:
                 self._data({path: value})
             except _BadPath as bad:
-                self._add(_where({path: value}), bad.field, bad.message)
+                self._add({path: value}, bad.field, bad.message)
                 return None
         scenario, found = _validated(self._data(values))
         for problem in found:
             alone = [path for path, value in values.items()
                      if self._fails_alone(path, value, problem)]  # fmt: skip
-            where = {alone[0]: values[alone[0]]} if alone else values
-            self._add(_where(where), *problem)
+            self._add({alone[0]: values[alone[0]]} if alone else values, *problem)
         if scenario is None:
             return None
         label = ", ".join(f"{path}={value_text(value)}" for path, value in values.items())
