@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from opd_sim.analysis import doctor_workload
 from opd_sim.errors import InvalidInput, ScenarioError, UnknownPolicy
 from opd_sim.experiments import METRICS, Sweep, make_variants, parse_setting, sweep
 from opd_sim.experiments.sweep import COUNT_METRICS, MAX_RUNS
@@ -47,6 +48,8 @@ def test_rows_are_the_runs_they_name(grid: Sweep) -> None:
     assert row["completed"] == run.summary["completed"]
     assert row["wait_mean_minutes"] == run.summary["waits"]["overall"]["mean"]
     assert row["overtime_minutes_total"] == run.summary["overtime_minutes_total"]
+    idle = doctor_workload(run.patients, run.slots)["idle_minutes"].sum()
+    assert row["idle_minutes_total"] == pytest.approx(idle, abs=1e-6)
 
 
 def test_summary_holds_means_with_intervals(grid: Sweep) -> None:
