@@ -67,7 +67,7 @@ def _print(sweep: Any, out: Path) -> None:
                      f"{sweep.replications}  runs {sweep.runs}\n"
                      "means per run over replications [95% interval]\n\n")  # fmt: skip
     table = sweep.summary.set_index(["variant", "policy", "metric"])
-    several = sweep.frame["policy"].nunique() > 1
+    several = len(sweep.policies or []) > 1  # else the policy follows from the variant
     rows = []
     for variant, policy in sweep.frame[["variant", "policy"]].drop_duplicates().itertuples(
             index=False):  # fmt: skip

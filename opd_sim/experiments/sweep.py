@@ -11,6 +11,7 @@ interval per variant x policy.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
@@ -70,6 +71,10 @@ COUNT_METRICS = frozenset({"tokens", "completed", "cancellations", "no_shows", "
                            "reallocated", "promoted", "expired", "overbooked_slots",
                            "seats_over_capacity"})  # fmt: skip
 
+#: Metrics with an upper bound, where an interval is clipped as at 0 below: a utilisation of
+#: 0.995 [0.985, 1.005] would show a doctor busy 100.5 % of the session.
+_AT_MOST = {"utilisation_mean": 1.0}
+
 #: One policy to run: a registered name with its parameters, or a ready policy object.
 PolicyChoice = tuple[str, Mapping[str, Any]] | Policy
 
@@ -111,8 +116,8 @@ class Sweep:
     variant x policy x metric: the swept values, ``variant``, ``policy``, ``metric``, ``n``
     (replications with a value), ``mean``, ``ci_low``, ``ci_high`` (a 95 % t interval, by the
     rules of run summaries: none for a number equal in every replication, clipped at 0 for
-    one that cannot be negative). ``policies`` names the policies given, None when each
-    variant ran its own scenario's policy.
+    one that cannot be negative, and utilisation at 1). ``policies`` names the policies
+    given, None when each variant ran its own scenario's policy.
     """
 
     scenario: Scenario
@@ -240,7 +245,7 @@ def summarize_sweep(frame: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
                 "variant": variant, "policy": policy, "metric": metric,
                 "n": int(runs[metric].notna().sum()), "mean": combined[metric],
                 "ci_low": interval[0] if interval else None,
-                "ci_high": interval[1] if interval else None,
+                "ci_high": min(interval[1], _AT_MOST.get(metric, math.inf)) if interval else None,
             })  # fmt: skip
     summary = pd.DataFrame(rows)
     for path in paths:

@@ -184,7 +184,7 @@ def _pairs(sweep: Sweep) -> list[tuple[Any, str]]:
 def _table(page: Page, sweep: Sweep, columns: Sequence[tuple[str, str, float, int]]) -> None:
     """Rows of variant x policy: the swept values, the policy, then each (header, metric,
     scale, digits) as a mean with its interval."""
-    several = sweep.frame["policy"].nunique() > 1
+    several = len(sweep.policies or []) > 1  # else the policy follows from the variant
     # a long dotted path may break after its dots (a zero-width space), keeping tables narrow
     paths = [path.replace(".", ".\u200b") for path in sweep.paths]
     head = [*paths, *(["policy"] if several else []), *(c[0] for c in columns)]

@@ -9,7 +9,7 @@ import pytest
 from opd_sim.analysis import doctor_workload
 from opd_sim.errors import InvalidInput, ScenarioError, UnknownPolicy
 from opd_sim.experiments import METRICS, Sweep, make_variants, parse_setting, sweep
-from opd_sim.experiments.sweep import COUNT_METRICS, MAX_RUNS
+from opd_sim.experiments.sweep import COUNT_METRICS, MAX_RUNS, summarize_sweep
 from opd_sim.simulation import run_replication
 from tests.simulation.conftest import shipped
 
@@ -65,6 +65,18 @@ def test_summary_holds_means_with_intervals(grid: Sweep) -> None:
     assert row["ci_low"] < row["mean"] < row["ci_high"]
     bumped = summary[(summary["policy"] == "fifo") & (summary["metric"] == "bumped")]
     assert (bumped["mean"] == 0).all() and bumped["ci_low"].isna().all()  # no uncertainty
+
+
+def test_intervals_stay_within_what_a_metric_can_be(grid: Sweep) -> None:
+    """A utilisation near 1 has an interval ending at 1; a count near 0 one starting at 0."""
+    frame = grid.frame.copy()
+    frame["utilisation_mean"] = [0.99, 1.0, 0.97] * 4
+    frame["bumped"] = [0, 0, 2] * 4
+    summary = summarize_sweep(frame, [SEATS]).set_index(["variant", "policy", "metric"])
+    key = (f"{SEATS}=1", "fifo")
+    assert summary.loc[(*key, "utilisation_mean"), "ci_high"] == 1.0
+    assert summary.loc[(*key, "bumped"), "ci_low"] == 0.0
+    assert summary.loc[(*key, "utilisation_mean"), "ci_low"] < 0.99
 
 
 def test_variants_share_their_patients_replication_by_replication(grid: Sweep) -> None:
