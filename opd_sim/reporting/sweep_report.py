@@ -237,7 +237,7 @@ def render_sweep_report(sweep: Sweep) -> tuple[str, bytes]:
     )  # fmt: skip
     page.section(f"Key metrics against {sweep.paths[0]}")
     page.figure(png, f"Means over {_many(sweep.replications, 'replication', 'replications')} "
-                "per point; bars: 95 % "
+                "per point (lines set slightly apart at each value); bars: 95 % "
                 "t intervals (none with one replication, or where every replication agrees). "
                 "Waits run from arrival to the consultation; counts and minutes are per run "
                 f"({_days(sweep.scenario.days)}).")  # fmt: skip
