@@ -72,9 +72,14 @@ def write_report(run_dir: str | Path) -> Path:
     Everything is checked before anything is written: the directory must be an earlier run
     (regular files only, never a symlink), its frames must have the run's columns and its JSON
     must be objects of sane depth; else InvalidInput (exit 2). The data files are carried over
-    unchanged and the whole directory is swapped in at once.
+    unchanged and the whole directory is swapped in at once. A directory holding
+    ``sweep.json`` is a sweep's, rebuilt by :func:`opd_sim.sweep_output.write_sweep_report`.
     """
     run = Path(run_dir)
+    if (run / "sweep.json").is_file():
+        from opd_sim.sweep_output import write_sweep_report
+
+        return write_sweep_report(run)
     missing = [name for name in sorted(_REBUILT.required) if not (run / name).is_file()]
     if not run.is_dir() or missing:
         raise InvalidInput(

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "opd_sim.cli.validate",
     "opd_sim.cli.simulate",
     "opd_sim.cli.compare",
+    "opd_sim.cli.sweep",
     "opd_sim.cli.report",
 )
 
