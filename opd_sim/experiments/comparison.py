@@ -122,7 +122,7 @@ def _policy(choice: PolicyChoice) -> Policy:
 def _about(policy: Policy) -> str:
     """The first line of the policy class's docstring: what its rules are, in a sentence."""
     lines = (type(policy).__doc__ or "").strip().splitlines()
-    return lines[0].strip() if lines else ""
+    return lines[0].strip().replace("``", "") if lines else ""  # reST quotes mean nothing here
 
 
 def _measured(scenario: Scenario, seed: int, replication: int,

@@ -25,22 +25,26 @@ SOURCES: tuple[str, ...] = tuple(source.name for source in Source)
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """One quantity measured per replication.
+    """One quantity measured per replication, with a ``short`` name (a column heading) and a
+    ``label`` for people.
 
     ``summary``: its path in a replication's summary (``{source}`` stands for a source);
     ``by_source``: where a source's value comes from: the summary path with ``{source}``
     filled in (``"summary"``), a column of ``outcomes_by_source`` (``"outcomes"``), or nowhere
     (None: measured overall only). ``better``: which way is good for patients or the OPD
     (None: neither, e.g. tokens booked). ``signed``: the quantity may be negative.
+    ``meaning``: what it counts, in a line, for a report's glossary.
     """
 
     name: str
+    short: str
     label: str
     unit: Literal["minutes", "tokens", "slots", "share"]
     summary: tuple[str, ...]
     by_source: Literal["summary", "outcomes"] | None = None
     better: Literal["lower", "higher"] | None = "lower"
     signed: bool = False
+    meaning: str = ""
 
     @property
     def count(self) -> bool:
@@ -48,30 +52,43 @@ class Metric:
         return self.unit in ("tokens", "slots")
 
 
-#: Every metric, in the order reports show them.
+#: Every metric, in the order reports show them: what a policy changes first, then the
+#: context (tokens, cancellations and no-shows are the patients' doing, nearly alike under all).
 METRICS: tuple[Metric, ...] = (
-    Metric("wait_mean_minutes", "mean wait (minutes)", "minutes",
-           ("waits", "{source}", "mean"), "summary"),
-    Metric("wait_p90_minutes", "90th percentile wait (minutes)", "minutes",
-           ("waits", "{source}", "p90"), "summary"),
-    Metric("delay_mean_minutes", "mean delay past the appointment (minutes)", "minutes",
-           ("delays", "{source}", "mean"), "summary", signed=True),
-    Metric("delay_p90_minutes", "90th percentile delay (minutes)", "minutes",
-           ("delays", "{source}", "p90"), "summary", signed=True),
-    Metric("tokens", "tokens booked", "tokens", ("tokens_booked",), "outcomes", better=None),
-    Metric("seen", "patients seen", "tokens", ("completed",), "outcomes", better="higher"),
-    Metric("bumped", "bumps (seats lost to a higher priority)", "tokens", ("bumped",),
-           "outcomes"),
-    Metric("expired", "expired on the waitlist, never seen", "tokens", ("expired",),
-           "outcomes"),
-    Metric("cancelled", "cancelled", "tokens", ("cancellations",), "outcomes", better=None),
-    Metric("no_shows", "no-shows", "tokens", ("no_shows",), "outcomes", better=None),
-    Metric("overbooked_slots", "slots overbooked by emergencies", "slots",
-           ("overbooked_slots",)),
-    Metric("utilisation", "doctor utilisation (in session)", "share", ("utilisation_mean",),
-           better=None),
-    Metric("overtime_minutes", "overtime (doctor-minutes, all doctors)", "minutes",
-           ("overtime_minutes_total",)),
+    Metric("wait_mean_minutes", "mean wait", "mean wait (minutes)", "minutes",
+           ("waits", "{source}", "mean"), "summary",
+           meaning="minutes from arrival to the consultation, patients seen"),
+    Metric("wait_p90_minutes", "p90 wait", "90th percentile wait (minutes)", "minutes",
+           ("waits", "{source}", "p90"), "summary",
+           meaning="the wait one patient in ten exceeds"),
+    Metric("delay_mean_minutes", "mean delay", "mean delay (minutes)", "minutes",
+           ("delays", "{source}", "mean"), "summary", signed=True,
+           meaning="minutes from the later of arrival and the appointment to the consultation "
+                   "(negative: called in early); the measure for booked patients"),
+    Metric("delay_p90_minutes", "p90 delay", "90th percentile delay (minutes)", "minutes",
+           ("delays", "{source}", "p90"), "summary", signed=True,
+           meaning="the delay one patient in ten exceeds"),
+    Metric("seen", "seen", "patients seen", "tokens", ("completed",), "outcomes",
+           better="higher", meaning="tokens that ended in a consultation"),
+    Metric("bumped", "bumps", "bumps", "tokens", ("bumped",), "outcomes",
+           meaning="times a token lost its seat to a higher priority (twice bumped: 2)"),
+    Metric("expired", "expired", "expired unseen", "tokens", ("expired",), "outcomes",
+           meaning="tokens still on a waitlist when their day ended: sent home unseen"),
+    Metric("overbooked_slots", "overbooked", "overbooked slots", "slots", ("overbooked_slots",),
+           meaning="slots an emergency was seated in beyond capacity"),
+    Metric("utilisation", "utilisation", "doctor utilisation", "share", ("utilisation_mean",),
+           better=None,
+           meaning="minutes consulting within sessions over session minutes, mean over "
+                   "doctors"),
+    Metric("overtime_minutes", "overtime", "overtime (doctor-minutes)", "minutes",
+           ("overtime_minutes_total",),
+           meaning="minutes consulting outside the sessions, summed over doctors"),
+    Metric("tokens", "tokens", "tokens booked", "tokens", ("tokens_booked",), "outcomes",
+           better=None, meaning="every booking, follow-ups included"),
+    Metric("cancelled", "cancelled", "cancelled", "tokens", ("cancellations",), "outcomes",
+           better=None, meaning="tokens the patient cancelled"),
+    Metric("no_shows", "no-shows", "no-shows", "tokens", ("no_shows",), "outcomes",
+           better=None, meaning="tokens whose patient did not come"),
 )  # fmt: skip
 
 _BY_NAME = {m.name: m for m in METRICS}

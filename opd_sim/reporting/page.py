@@ -12,9 +12,10 @@ import html
 import io
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["STYLE", "Page", "figure_png", "number"]
+__all__ = ["STYLE", "Cell", "Page", "figure_png", "number"]
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -32,7 +33,22 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 figure { margin: 0.8rem 0 1.8rem; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: 0.88rem; }
 nav ul { columns: 2; font-size: 0.92rem; }
+span.detail { color: #57606a; font-size: 0.82rem; }
+td.better { color: #1a7f37; font-weight: 600; } td.worse { color: #cf222e; font-weight: 600; }
+td.differs { font-weight: 600; } td.muted { color: #8c959f; } td.nowrap { white-space: nowrap; }
+tr.first td { border-top: 1px solid #8c959f; }
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell with more than its text: ``detail`` in small print after it (an
+    interval, say) and a ``mark``, one of the style sheet's cell classes (``better``,
+    ``worse``, ``differs``, ``muted``)."""
+
+    text: str
+    detail: str = ""
+    mark: str = ""
 
 
 def number(value: Any, digits: int = 1) -> str:
@@ -96,23 +112,42 @@ class Page:
         self._blocks.append(f"<p{css}>{html.escape(words)}</p>")
 
     def table(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-              numeric: Iterable[str] = ()) -> None:  # fmt: skip
-        """A table with a header row; cells are shown as given (``str()``, escaped)."""
-        right = set(numeric)
+              numeric: Iterable[str] = (), groups: bool = False,
+              nowrap: Iterable[str] = ()) -> None:  # fmt: skip
+        """A table with a header row; cells are shown as given (``str()``, escaped), or as a
+        :class:`Cell` says. ``groups``: a row whose first cell is not empty starts a group
+        (a line above it), for tables that show a label once for several rows; ``nowrap``:
+        columns kept on one line (names that must not break at a hyphen)."""
+        right, whole = set(numeric), set(nowrap)
         head = "".join(
             f'<th class="num">{html.escape(c)}</th>' if c in right else f"<th>{html.escape(c)}</th>"
             for c in columns
         )
-        body = []
+        body: list[str] = []
         for row in rows:
             cells = []
             for column, cell in zip(columns, row, strict=True):
-                css = ' class="num"' if column in right else ""
-                cells.append(f"<td{css}>{html.escape(str(cell))}</td>")
-            body.append(f"<tr>{''.join(cells)}</tr>")
+                classes = ["num"] if column in right else []
+                classes += ["nowrap"] if column in whole else []
+                text = html.escape(str(cell))
+                if isinstance(cell, Cell):
+                    classes += [cell.mark] if cell.mark else []
+                    text = html.escape(cell.text)
+                    if cell.detail:
+                        text += f' <span class="detail">{html.escape(cell.detail)}</span>'
+                css = f' class="{" ".join(classes)}"' if classes else ""
+                cells.append(f"<td{css}>{text}</td>")
+            starts = groups and bool(body) and str(getattr(row[0], "text", row[0])) != ""
+            opening = '<tr class="first">' if starts else "<tr>"
+            body.append(f"{opening}{''.join(cells)}</tr>")
         self._blocks.append(
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         )
+
+    def bullets(self, items: Iterable[str]) -> None:
+        """A list of short statements."""
+        listed = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+        self._blocks.append(f"<ul>{listed}</ul>")
 
     def figure(self, png: bytes, caption: str, alt: str = "") -> None:
         """A figure embedded in the page (a ``data:`` URI), with its caption."""
