@@ -22,7 +22,8 @@ COMPARISON_PLOTS = {
     "differences.png": "Paired difference from the baseline on the same patients, with its 95 % "
                        "interval; filled where the interval leaves out 0 (green better, red "
                        "worse, blue neither)",
-    "waits_by_source.png": "Mean wait by source under each policy, with 95 % intervals",
+    "waits_by_source_and_policy.png": "Mean wait by source under each policy, with 95 % "
+                                      "intervals",
 }  # fmt: skip
 
 #: The metrics of the first two plots (the rest are in the report's tables).
@@ -220,5 +221,5 @@ def draw_plots(document: dict[str, Any]) -> dict[str, bytes]:
     return {
         "metrics.png": metrics_plot(document),
         "differences.png": differences_plot(document),
-        "waits_by_source.png": waits_by_source_plot(document),
+        "waits_by_source_and_policy.png": waits_by_source_plot(document),
     }

@@ -239,9 +239,10 @@ def _who_pays_lines(document: dict[str, Any], sources: list[str]) -> list[str]:
                 pay.append(f"{source} ({', '.join(worse)})")
             if better:
                 gain.append(f"{source} ({', '.join(better)})")
-        parts = [f"pay: {'; '.join(pay)}" if pay else "nobody clearly pays",
-                 f"gain: {'; '.join(gain)}" if gain else "nobody clearly gains"]  # fmt: skip
-        lines.append(f"{policy}: {'. '.join(parts)}.")
+        lines.append(f"{policy}, worse off: {'; '.join(pay)}." if pay
+                     else f"{policy}: nobody is clearly worse off.")
+        lines.append(f"{policy}, better off: {'; '.join(gain)}." if gain
+                     else f"{policy}: nobody is clearly better off.")  # fmt: skip
     return lines
 
 
