@@ -1,4 +1,4 @@
-"""``opd-sim report DIR``: the HTML report of a run's output directory."""
+"""``opd-sim report DIR``: the HTML report of a run's or a comparison's output directory."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     """Register ``report``."""
-    sub = commands.add_parser("report", parents=[parent], help="HTML report of a run directory")
-    sub.add_argument("directory", metavar="DIR", help="a directory written by `opd-sim run`")
+    sub = commands.add_parser("report", parents=[parent],
+                              help="rebuild the HTML report of a run or comparison directory")
+    sub.add_argument("directory", metavar="DIR",
+                     help="a directory written by `opd-sim run` or `opd-sim compare --out`")
     sub.set_defaults(handler=_report)
