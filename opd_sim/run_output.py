@@ -8,13 +8,14 @@ where simulation and reporting meet: the simulator itself never imports the repo
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from opd_sim.errors import InvalidInput
-from opd_sim.jsonable import json_ready, summary_json
+from opd_sim.jsonable import json_ready, read_json_object, summary_json
 from opd_sim.outputs import OwnedFiles, check_out_dir, write_directory
 from opd_sim.reporting import REPORT_FILES, render_report
 from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_COLUMNS
@@ -35,8 +36,6 @@ _REBUILT = OwnedFiles(
     frozenset({"decisions.parquet", "patients.parquet", "slots.parquet", "summary.json"}),
     hint="give a directory exactly as `opd-sim run` wrote it",
 )
-#: Summaries and manifests nest a handful of levels; far deeper is no file of ours.
-MAX_JSON_DEPTH = 50
 _LABELS = frozenset({"kind", "source", "doctor_id", "seen_by", "reason", "status"})
 
 
@@ -67,7 +66,9 @@ def write_run(
 
 
 def write_report(run_dir: str | Path) -> Path:
-    """Rebuild the plots and ``report.html`` of a run directory; return the report's path.
+    """Rebuild the plots and ``report.html`` of a run directory, or of a comparison directory
+    (one holding ``comparison.json``: see :mod:`opd_sim.comparison_output`); return the
+    report's path.
 
     Everything is checked before anything is written: the directory must be an earlier run
     (regular files only, never a symlink), its frames must have the run's columns and its JSON
@@ -76,6 +77,10 @@ def write_report(run_dir: str | Path) -> Path:
     ``sweep.json`` is a sweep's, rebuilt by :func:`opd_sim.sweep_output.write_sweep_report`.
     """
     run = Path(run_dir)
+    if os.path.lexists(run / "comparison.json"):  # a symlink too: refused there, not here
+        from opd_sim.comparison_output import write_comparison_report
+
+        return write_comparison_report(run)
     if (run / "sweep.json").is_file():
         from opd_sim.sweep_output import write_sweep_report
 
@@ -86,9 +91,9 @@ def write_report(run_dir: str | Path) -> Path:
             f"{run}: not a run output directory (missing {', '.join(missing) or 'the directory'})"
         )
     check_out_dir(run, _REBUILT, label="")
-    summary = _read_json(run / "summary.json")
+    summary = read_json_object(run / "summary.json")
     has_manifest = (run / "manifest.json").is_file()
-    manifest = _read_json(run / "manifest.json") if has_manifest else {}
+    manifest = read_json_object(run / "manifest.json") if has_manifest else {}
     decisions = _read_frame(run / "decisions.parquet", "decisions", DECISION_COLUMNS)
     patients = _read_frame(run / "patients.parquet", "patients", PATIENT_COLUMNS)
     slots = _read_frame(run / "slots.parquet", "slots", SLOT_COLUMNS)
@@ -113,35 +118,6 @@ def _doctors(summary: dict[str, Any], slots: pd.DataFrame) -> list[str]:
 
 def _cannot_read(path: Path, why: str) -> InvalidInput:
     return InvalidInput(f"{path}: cannot be read ({why})")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from a run directory; anything else is InvalidInput naming the file."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except RecursionError:  # the decoder gives up on very deep nesting
-        raise _cannot_read(path, "nested too deeply") from None
-    except (OSError, ValueError) as error:  # unreadable, broken JSON, not UTF-8
-        raise _cannot_read(path, type(error).__name__) from None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{path}: must hold a JSON object")
-    if not _within_depth(value, MAX_JSON_DEPTH):
-        raise _cannot_read(path, "nested too deeply")
-    return value
-
-
-def _within_depth(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests at most ``limit`` levels (checked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(item, dict):
-            stack.extend((inner, depth + 1) for inner in item.values())
-        elif isinstance(item, list):
-            stack.extend((inner, depth + 1) for inner in item)
-    return True
 
 
 def _read_frame(path: Path, kind: str, columns: list[str]) -> pd.DataFrame:

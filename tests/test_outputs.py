@@ -122,18 +122,18 @@ def test_compare_refuses_a_broken_earlier_comparison_before_writing(tmp_path: Pa
     """A comparison directory whose comparison.json is a directory: exit 2, nothing replaced."""
     out = tmp_path / "cmp"
     out.mkdir()
-    (out / "comparison.csv").write_text("old csv")
-    (out / "comparison_replications.parquet").write_text("old parquet")
+    (out / "comparison.parquet").write_text("old parquet")
+    (out / "report.html").write_text("old report")
     (out / "comparison.json").mkdir()
     done = opd_sim("compare", ORIGINAL, *COMPARE, "--out", str(out))
     assert_one_error_line(done, "comparison.json is a directory")
-    assert (out / "comparison.csv").read_text() == "old csv"
-    assert (out / "comparison_replications.parquet").read_text() == "old parquet"
+    assert (out / "comparison.parquet").read_text() == "old parquet"
+    assert (out / "report.html").read_text() == "old report"
     assert hidden(tmp_path) == []
 
 
 def test_compare_rerun_replaces_its_output_in_one_swap(tmp_path: Path) -> None:
-    """A second comparison into the same --out replaces all three files and leaves nothing."""
+    """A second comparison into the same --out replaces all its files and leaves nothing."""
     out = tmp_path / "cmp"
     assert opd_sim("compare", ORIGINAL, *COMPARE, "--out", str(out)).code == 0
     first = (out / "comparison.json").stat().st_ino

@@ -15,9 +15,11 @@ them apart, and :func:`per_replication` applies any of them replication by repli
 from opd_sim.analysis.bumps import FATES, bumped_fates, repeat_bumps, who_bumped_whom
 from opd_sim.analysis.doctors import doctor_workload
 from opd_sim.analysis.fairness import p90_ratio, p90_ratios, source_shares
+from opd_sim.analysis.outcomes import OUTCOMES, outcomes_by_source
 from opd_sim.analysis.overbooking import overbooking_by_doctor, overbooking_by_hour
 from opd_sim.analysis.replications import (
     aggregate,
+    ci95,
     format_count,
     format_mean,
     may_be_negative,
@@ -31,14 +33,17 @@ from opd_sim.analysis.waits import MEASURES, WITHIN_MINUTES, wait_statistics, wa
 __all__ = [
     "FATES",
     "MEASURES",
+    "OUTCOMES",
     "WITHIN_MINUTES",
     "aggregate",
     "bumped_fates",
+    "ci95",
     "doctor_workload",
     "format_count",
     "format_mean",
     "may_be_negative",
     "mean_ci",
+    "outcomes_by_source",
     "overbooking_by_doctor",
     "overbooking_by_hour",
     "p90_ratio",

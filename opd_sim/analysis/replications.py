@@ -2,7 +2,8 @@
 
 A run's replications are independent, so a quantity measured once per replication has a mean
 and a Student-t interval for it. Summaries (plain dicts of numbers, as
-:func:`opd_sim.simulation.summarize` makes them) combine with :func:`aggregate`; frames of
+:func:`opd_sim.simulation.summarize` makes them) combine with :func:`aggregate` (and one
+quantity's values with :func:`ci95`, by the same rules); frames of
 several replications are taken apart with :func:`per_replication`; :func:`format_mean` and
 :func:`format_count` write a mean and its interval for people.
 """
@@ -17,6 +18,7 @@ import pandas as pd
 
 __all__ = [
     "aggregate",
+    "ci95",
     "format_count",
     "format_mean",
     "may_be_negative",
@@ -76,11 +78,14 @@ def is_share(path: Path) -> bool:
     return bool(path) and path[-1].startswith(("utilisation", "share_"))
 
 
-def _interval(numbers: list[float], signed: bool, share: bool = False) -> list[float] | None:
-    """The summary's interval: none for a quantity equal in every replication (there is no
-    uncertainty to show), never below zero for a quantity that cannot be, and never above one
-    for a share or a utilisation."""
-    if all(x == numbers[0] for x in numbers):
+def ci95(values: Sequence[float | None], signed: bool = False,
+         share: bool = False) -> list[float] | None:  # fmt: skip
+    """The summary's ``[low, high]`` 95 % interval for the mean of ``values`` (None and NaN
+    left out): None for a quantity equal in every replication (there is no uncertainty to show)
+    or present in fewer than two, a low end never below zero unless ``signed`` (the quantity
+    may be negative), and a high end never above one for a ``share`` (or a utilisation)."""
+    numbers = [float(v) for v in values if v is not None and not math.isnan(v)]
+    if not numbers or all(x == numbers[0] for x in numbers):
         return None
     interval = mean_ci(numbers)
     if interval is None:
@@ -102,7 +107,7 @@ def _mean_tree(trees: list[Any], path: Path, signed: Callable[[Path], bool]
     numbers = [float(x) for x in numbers if not math.isnan(x)]
     if not numbers:
         return None, None
-    return sum(numbers) / len(numbers), _interval(numbers, signed(path), is_share(path))
+    return sum(numbers) / len(numbers), ci95(numbers, signed(path), is_share(path))
 
 
 def aggregate(summaries: list[dict[str, Any]],

@@ -3,69 +3,55 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opd_sim.cli.app import print_json
-from opd_sim.cli.simulate import add_executor_options, add_size_options, check_size
+from opd_sim.cli.simulate import (
+    add_executor_options,
+    add_size_options,
+    check_size,
+    progress_bar,
+)
 from opd_sim.errors import InvalidInput
 
-if TYPE_CHECKING:
-    from opd_sim.outputs import OwnedFiles
-
-__all__ = ["COMPARE_FILES", "add_commands"]
-
-COMPARE_FILES = frozenset(
-    {"comparison.csv", "comparison.json", "comparison_replications.parquet"}
-)
+__all__ = ["add_commands"]
 
 
-def _interval(low: Any, high: Any) -> str:
-    if low is None or (isinstance(low, float) and math.isnan(low)):
-        return ""
-    return f"[{low:.2f}, {high:.2f}]"
+def _print(document: dict[str, Any]) -> None:
+    """The comparison for people: each metric under each policy, then waits by source."""
+    from opd_sim.experiments.metrics import SOURCES
+    from opd_sim.reporting.comparison_plots import find, label_of
+    from opd_sim.reporting.comparison_report import amount, interval
 
-
-def _print(comparison: Any) -> None:
     out = sys.stdout
-    out.write(f"scenario {comparison.scenario}  seed {comparison.seed}  "
-              f"replications {comparison.replications}  baseline {comparison.policies[0]}\n")
-    out.write("means with 95 % intervals; differences are paired with the baseline "
-              "(common random numbers)\n\n")  # fmt: skip
-    out.write(f"{'metric':<28} {'policy':<28} {'mean':>9} {'95% CI':>20} "
-              f"{'vs baseline':>12} {'95% CI':>20}\n")  # fmt: skip
-    for row in comparison.table.itertuples(index=False):
-        if row.mean is None or math.isnan(row.mean):
-            continue
-        out.write(
-            f"{row.metric:<28} {row.policy[:28]:<28} {row.mean:>9.2f} "
-            f"{_interval(row.ci_low, row.ci_high):>20} {row.diff_vs_baseline:>12.2f} "
-            f"{_interval(row.diff_ci_low, row.diff_ci_high):>20}\n"
-        )
-
-
-def _write(comparison: Any, out: str) -> None:
-    """The three comparison files, swapped into ``out`` at once by the shared writer."""
-    from opd_sim.outputs import write_directory
-
-    def fill(staging: Path) -> None:
-        comparison.table.to_csv(staging / "comparison.csv", index=False)
-        comparison.per_replication.to_parquet(staging / "comparison_replications.parquet",
-                                              index=False)  # fmt: skip
-        (staging / "comparison.json").write_text(json.dumps(comparison.to_json(), indent=2)
-                                                 + "\n", encoding="utf-8")  # fmt: skip
-
-    write_directory(out, _owned(), fill)
-
-
-def _owned() -> OwnedFiles:
-    """What compare owns in its --out: all three files, always together."""
-    from opd_sim.outputs import OwnedFiles  # light, but the desk commands need none of it
-
-    return OwnedFiles(COMPARE_FILES, COMPARE_FILES)
+    policies = document["policies"]
+    out.write(f"scenario {document['scenario']}  seed {document['seed']}  replications "
+              f"{document['replications']} per policy  baseline {document['baseline']}\n")
+    out.write("means [95% interval]; differences from the baseline are paired on the same "
+              "patients (common random numbers);\n* marks a difference whose interval "
+              "excludes 0\n")  # fmt: skip
+    width = max(len(p) for p in policies) + 2
+    for record in document["metrics"]:
+        name, policy = record["metric"], record["policy"]
+        if policy == policies[0]:
+            out.write(f"\n{label_of(name)}\n")
+        bounds = interval(name, record["ci_low"], record["ci_high"])
+        mean = f"{amount(name, record['mean']):>9} {bounds:<21}"
+        diff = ""
+        if policy != policies[0] and record["diff_vs_baseline"] is not None:
+            mark = " *" if record["differs"] else ""
+            bounds = interval(name, record["diff_ci_low"], record["diff_ci_high"], signed=True)
+            diff = f"{amount(name, record['diff_vs_baseline'], signed=True):>9} {bounds}{mark}"
+        out.write(f"  {policy:<{width}}{mean}{diff}".rstrip() + "\n")
+    out.write("\nmean wait by source (minutes)\n")
+    out.write(f"  {'':<{width}}" + "".join(f"{s:>11}" for s in SOURCES) + "\n")
+    for policy in policies:
+        cells = []
+        for source in SOURCES:
+            record = find(document, "wait_mean_minutes", policy, source)
+            cells.append(amount("wait_mean_minutes", record["mean"] if record else None))
+        out.write(f"  {policy:<{width}}" + "".join(f"{c:>11}" for c in cells) + "\n")
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -82,20 +68,28 @@ def _compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     check_size("compare", args, scenario)  # per policy: each one's replications are held at once
     if args.out:
+        from opd_sim.comparison_output import COMPARISON_OUTPUT
         from opd_sim.outputs import check_out_dir
 
-        check_out_dir(args.out, _owned())  # before the work, like `run`
-    with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
-        comparison = compare_policies(scenario, policies, args.replications, args.seed, executor)
+        check_out_dir(args.out, COMPARISON_OUTPUT)  # before the work, like `run`
+    runs = len(policies) * args.replications
+    with open_executor(args.workers, args.dask, tasks=runs) as executor:
+        comparison = compare_policies(
+            scenario, policies, args.replications, args.seed, executor,
+            progress=progress_bar(runs, desc=f"{len(policies)} policies x replications"),
+        )  # fmt: skip
+    from opd_sim.comparison_output import comparison_document, write_comparison
+
+    document = comparison_document(comparison, args.scenario)
     if args.out:
-        _write(comparison, args.out)
+        write_comparison(comparison, document, args.out)
     if args.json:
-        print_json(comparison.to_json())
+        print_json(document)
     else:
-        _print(comparison)
+        _print(document)
         if args.out:
-            sys.stdout.write(f"\nwrote {args.out}/ (comparison.csv, comparison.json, "
-                             "comparison_replications.parquet)\n")  # fmt: skip
+            sys.stdout.write(f"\nwrote {args.out}/ (comparison.parquet, comparison.json, "
+                             "plots (*.png), report.html)\n")  # fmt: skip
     return 0
 
 
@@ -112,7 +106,8 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.add_argument("--replications", type=int, default=10, metavar="R",
                      help="replications per policy (default 10)")
     sub.add_argument("--seed", type=int, help="override the scenario's seed")
-    sub.add_argument("--out", metavar="DIR", help="also write the comparison files here")
+    sub.add_argument("--out", metavar="DIR", help="also write the comparison's frame, "
+                     "statistics, plots and report.html here")
     add_executor_options(sub)
     add_size_options(sub)
     sub.set_defaults(handler=_compare)

@@ -1,4 +1,4 @@
-"""``opd-sim report DIR``: the HTML report of a run's (or a sweep's) output directory."""
+"""``opd-sim report DIR``: rebuild the HTML report of a run's, comparison's or sweep's directory."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ def _report(args: argparse.Namespace) -> int:
 
 def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     """Register ``report``."""
-    sub = commands.add_parser("report", parents=[parent],
-                              help="HTML report of a run or sweep directory")  # fmt: skip
+    sub = commands.add_parser(
+        "report", parents=[parent],
+        help="rebuild the HTML report of a run, comparison or sweep directory",
+    )  # fmt: skip
     sub.add_argument("directory", metavar="DIR",
-                     help="a directory written by `opd-sim run` or `opd-sim sweep`")  # fmt: skip
+                     help="a directory written by `opd-sim run`, `compare --out` or `sweep`")
     sub.set_defaults(handler=_report)

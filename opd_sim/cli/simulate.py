@@ -15,7 +15,7 @@ from typing import Any
 from opd_sim.cli.app import print_json, print_table
 from opd_sim.errors import InvalidInput
 
-__all__ = ["add_commands"]
+__all__ = ["PROGRESS_DELAY_SECONDS", "add_commands", "add_executor_options", "progress_bar"]
 
 #: Show a progress bar over replications only once the run has lasted this long (seconds).
 PROGRESS_DELAY_SECONDS = 2.0
@@ -36,13 +36,16 @@ def _policy_override(scenario: Any, text: str | None) -> Any:
     return make_policy(name, params)
 
 
-def _progress(replications: int) -> Any:
-    if replications < 2 or not sys.stderr.isatty():
+def progress_bar(total: int, desc: str = "replications") -> Any:
+    """A progress hook over ``total`` replications run (``multiple_replications``'s and
+    ``compare_policies``' ``progress``): a tqdm bar on stderr when it is a terminal and the
+    work has lasted :data:`PROGRESS_DELAY_SECONDS`, else None (no bar)."""
+    if total < 2 or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
     def bar(indices: Any) -> Any:
-        return tqdm(indices, total=replications, desc="replications", unit="rep",
+        return tqdm(indices, total=total, desc=desc, unit="rep",
                     file=sys.stderr, delay=PROGRESS_DELAY_SECONDS, leave=False)  # fmt: skip
 
     return bar
@@ -91,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
         result = multiple_replications(scenario, args.replications, seed=args.seed,
                                        executor=executor, policy=policy,
-                                       progress=_progress(args.replications))  # fmt: skip
+                                       progress=progress_bar(args.replications))  # fmt: skip
     write_run(result, out, manifest(result, args.scenario, loaded.sha256),
               report=not args.no_report)  # fmt: skip
     if args.json:

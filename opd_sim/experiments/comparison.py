@@ -1,5 +1,6 @@
 """Policies compared on common random numbers: the same seed and replications for each policy,
-differences from the baseline (the first policy) with paired 95 % confidence intervals.
+differences from the baseline (the first policy) with paired 95 % confidence intervals, overall
+and by source (who pays for a policy's gains).
 
 Pairing works because replication r of a seed sees the same patients under every policy
 (each patient's attributes are drawn when the patient is created, from named streams).
@@ -8,32 +9,23 @@ Pairing works because replication r of a seed sees the same patients under every
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from opd_sim.engine import Policy, Source, make_policy
+from opd_sim.engine import Policy, make_policy
 from opd_sim.errors import UnknownPolicy
+from opd_sim.experiments.metrics import ALL, KEYS, METRICS, SOURCES, measure, metric
 from opd_sim.scenario import Scenario
 
-__all__ = ["METRICS", "Comparison", "PolicyChoice", "compare_policies", "parse_policy"]
+__all__ = ["STATISTICS", "Comparison", "PolicyChoice", "compare_policies", "parse_policy"]
 
-#: (metric name, path in a replication's summary); waits are minutes from arrival to consult.
-METRICS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("wait_mean_minutes", ("waits", "overall", "mean")),
-    ("wait_p90_minutes", ("waits", "overall", "p90")),
-    *(
-        (f"wait_mean_minutes.{s}", ("waits", "by_source", s, "mean"))
-        for s in (source.name for source in Source)
-    ),
-    ("completed", ("completed",)),
-    ("bumped", ("bumped",)),
-    ("expired", ("expired",)),
-    ("overbooked_slots", ("overbooked_slots",)),
-    ("utilisation_mean", ("utilisation_mean",)),
-    ("overtime_minutes_total", ("overtime_minutes_total",)),
-)
+#: The statistics of a comparison's ``table`` and ``by_source`` rows, after their keys.
+STATISTICS = ("mean", "ci_low", "ci_high", "diff_vs_baseline", "diff_ci_low", "diff_ci_high",
+              "differs")  # fmt: skip
 
 
 def parse_policy(text: str) -> tuple[str, dict[str, Any]]:
@@ -52,22 +44,17 @@ def parse_policy(text: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), params
 
 
-def _pick(summary: dict[str, Any], path: tuple[str, ...]) -> float | None:
-    value: Any = summary
-    for key in path:
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return None if value is None else float(value)
-
-
 @dataclass(slots=True)
 class Comparison:
     """The outcome of :func:`compare_policies`.
 
-    ``table`` has one row per (metric, policy): mean and 95 % interval over replications, and
-    the paired difference from the baseline policy with its interval. ``per_replication`` has
-    one row per (policy, replication) with every metric.
+    ``table`` has one row per (metric, policy) over every patient, ``by_source`` one per
+    (metric, source, policy) for the metrics measured by source; each row holds the
+    :data:`STATISTICS`: the mean over replications and its 95 % interval (by the summary's
+    rules: none for a number equal in every replication, never below zero for one that cannot
+    be), and the paired difference from the baseline with its plain t interval, and whether
+    that interval excludes 0 (``differs``). ``per_replication`` is the tidy frame they are
+    computed from: one row per (policy, replication, metric, source) with its ``value``.
     """
 
     scenario: str
@@ -76,18 +63,49 @@ class Comparison:
     policies: list[str]
     table: Any  # pandas.DataFrame
     per_replication: Any  # pandas.DataFrame
+    by_source: Any  # pandas.DataFrame
+    days: int = 0
+    doctors: int = 0
+    #: each policy's one-line account of its rules (its class's docstring), by label
+    policy_summaries: dict[str, str] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0
+    decisions: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready: the run's identity and one record per table row."""
-        records = json.loads(self.table.to_json(orient="records"))
+        """JSON-ready: what was compared, then one record per row of ``table`` (``metrics``)
+        and of ``by_source``; counts that are whole are whole numbers."""
         return {
             "scenario": self.scenario,
             "seed": self.seed,
             "replications": self.replications,
+            "days": self.days,
+            "doctors": self.doctors,
             "baseline": self.policies[0],
-            "policies": self.policies,
-            "metrics": records,
+            "policies": list(self.policies),
+            "policy_summaries": dict(self.policy_summaries),
+            "metrics": _records(self.table),
+            "by_source": _records(self.by_source),
         }
+
+
+def _plain(value: Any, count: bool) -> Any:
+    """A statistic for JSON: None for NaN, a whole number for a whole count."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    number = float(value)
+    if math.isnan(number):
+        return None
+    return int(number) if count and number.is_integer() else number
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    records = []
+    for row in frame.to_dict(orient="records"):
+        known = metric(str(row["metric"]))
+        count = known is not None and known.count
+        records.append({key: _plain(value, count and key != "differs") if key in STATISTICS
+                        else str(value) for key, value in row.items()})  # fmt: skip
+    return records
 
 
 #: One policy to compare: a registered name with its parameters, or a ready policy object.
@@ -101,58 +119,138 @@ def _policy(choice: PolicyChoice) -> Policy:
     return make_policy(name, params)
 
 
+def _about(policy: Policy) -> str:
+    """The first line of the policy class's docstring: what its rules are, in a sentence."""
+    lines = (type(policy).__doc__ or "").strip().splitlines()
+    return lines[0].strip().replace("``", "") if lines else ""  # reST quotes mean nothing here
+
+
+def _measured(scenario: Scenario, seed: int, replication: int,
+              policy: Policy) -> tuple[list[float], int]:  # fmt: skip
+    """One replication measured where it ran: only its numbers travel back, not its frames."""
+    from opd_sim.simulation import run_replication
+
+    result = run_replication(scenario, seed, replication, policy)
+    return measure(result.summary, result.patients), result.decision_count
+
+
 def compare_policies(
     scenario: Scenario,
     policies: Sequence[PolicyChoice],
     replications: int,
     seed: int | None = None,
     executor: Executor | None = None,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
 ) -> Comparison:
     """Run the scenario under each policy on the same seed and replications; compare them.
 
     Each policy is a ``(name, params)`` pair or a ready :class:`~opd_sim.engine.Policy`; the
     first is the baseline. Policies are told apart by their description (``str(policy)``).
+    Each replication is measured (:func:`opd_sim.experiments.metrics.measure`) as soon as it
+    has run and its frames are dropped, so memory does not grow with the frames of every
+    replication. ``progress`` wraps the ``len(policies) * replications`` ticks, one per
+    replication run (e.g. a tqdm bar); an executor that runs tasks as they are submitted (the
+    default) then runs them one by one as they are counted.
     """
-    import pandas as pd
-
-    from opd_sim.analysis import mean_ci
-    from opd_sim.simulation import multiple_replications
+    import numpy as np
 
     if len(policies) < 2:
         raise UnknownPolicy("compare needs at least two policies")
+    if replications < 1:
+        raise ValueError("replications must be 1 or more")
     chosen = [_policy(choice) for choice in policies]  # every choice checked before anything runs
     labels = [str(policy) for policy in chosen]
     for i, label in enumerate(labels):
         if label in labels[:i]:
             raise UnknownPolicy(f"policy {label} is listed twice")
     seed = scenario.seed if seed is None else seed
-    rows = []
-    for policy, label in zip(chosen, labels, strict=True):
-        result = multiple_replications(scenario, replications, seed=seed, executor=executor,
-                                       policy=policy)  # fmt: skip
-        per_rep = result.summary.get("per_replication", [result.summary])
-        for r, summary in enumerate(per_rep):
-            rows.append({"policy": label, "replication": r}
-                        | {m: _pick(summary, path) for m, path in METRICS})  # fmt: skip
-    per_replication = pd.DataFrame(rows)
-    baseline = per_replication[per_replication["policy"] == labels[0]].set_index("replication")
-    table = []
-    for metric, _path in METRICS:
-        for label in labels:
-            mine = per_replication[per_replication["policy"] == label].set_index("replication")
-            values = mine[metric].dropna()
-            interval = mean_ci(values.tolist())
-            paired = (mine[metric] - baseline[metric]).dropna()
+    started = time.perf_counter()
+    tasks = [(p, r) for p in range(len(chosen)) for r in range(replications)]
+    results: Iterable[tuple[list[float], int]]
+    if executor is None or getattr(executor, "runs_inline", False):
+        results = (_measured(scenario, seed, r, chosen[p]) for p, r in tasks)
+    else:  # every task at once, so workers never idle between policies
+        futures = [executor.submit(_measured, scenario, seed, r, chosen[p]) for p, r in tasks]
+        results = (future.result() for future in futures)
+    values = np.full((len(chosen), replications, len(KEYS)), np.nan)
+    decisions = 0
+    ticks = progress(range(len(tasks))) if progress else range(len(tasks))
+    for _tick, (p, r), (numbers, count) in zip(ticks, tasks, results, strict=False):
+        values[p, r] = numbers
+        decisions += count
+    table, by_source = _statistics(values, labels)
+    return Comparison(
+        scenario.name, seed, replications, labels, table, _tidy(values, labels), by_source,
+        days=scenario.days, doctors=len(scenario.doctors),
+        policy_summaries={label: _about(policy) for label, policy in zip(labels, chosen,
+                                                                         strict=True)},
+        elapsed_seconds=time.perf_counter() - started, decisions=decisions,
+    )  # fmt: skip
+
+
+def _tidy(values: Any, labels: list[str]) -> Any:
+    """The measured numbers as one row per (policy, replication, metric, source)."""
+    import numpy as np
+    import pandas as pd
+
+    policies, replications, keys = values.shape
+    metrics = [name for name, _source in KEYS]
+    sources = [source for _name, source in KEYS]
+    return pd.DataFrame({
+        "policy": pd.Categorical(np.repeat(labels, replications * keys), categories=labels),
+        "replication": np.tile(np.repeat(np.arange(replications, dtype=np.int64), keys),
+                               policies),
+        "metric": pd.Categorical(np.tile(metrics, policies * replications),
+                                 categories=[m.name for m in METRICS]),
+        "source": pd.Categorical(np.tile(sources, policies * replications),
+                                 categories=[ALL, *SOURCES]),
+        "value": values.reshape(-1),
+    })  # fmt: skip
+
+
+def _statistics(values: Any, labels: list[str]) -> tuple[Any, Any]:
+    """(table, by_source): each (metric, source, policy)'s statistics over replications."""
+    import numpy as np
+    import pandas as pd
+
+    from opd_sim.analysis import ci95, mean_ci
+
+    overall, by_source = [], []
+    for k, (name, source) in enumerate(KEYS):
+        signed = _signed(name)
+        baseline = values[0, :, k]
+        for p, label in enumerate(labels):
+            mine = values[p, :, k]
+            present = mine[~np.isnan(mine)]
+            interval = ci95(present.tolist(), signed=signed)
+            paired = mine - baseline  # replication r against replication r: the same patients
             diff = mean_ci(paired.tolist())
-            table.append({
-                "metric": metric,
+            row = {
+                "metric": name,
                 "policy": label,
-                "mean": float(values.mean()) if len(values) else None,
-                "ci_low": interval[1] if interval else None,
-                "ci_high": interval[2] if interval else None,
-                "diff_vs_baseline": float(paired.mean()) if len(paired) else None,
+                "mean": float(present.mean()) if len(present) else None,
+                "ci_low": interval[0] if interval else None,
+                "ci_high": interval[1] if interval else None,
+                "diff_vs_baseline": diff[0] if diff else _only(paired),
                 "diff_ci_low": diff[1] if diff else None,
                 "diff_ci_high": diff[2] if diff else None,
-            })  # fmt: skip
-    return Comparison(scenario.name, seed, replications, labels, pd.DataFrame(table),
-                      per_replication)  # fmt: skip
+                "differs": bool(diff and (diff[1] > 0 or diff[2] < 0)),
+            }  # fmt: skip
+            if source == ALL:
+                overall.append(row)
+            else:
+                by_source.append({"metric": name, "source": source, **row})
+    return pd.DataFrame(overall), pd.DataFrame(by_source)
+
+
+def _signed(name: str) -> bool:
+    known = metric(name)
+    return known is not None and known.signed
+
+
+def _only(paired: Any) -> float | None:
+    """The difference of the one replication where both policies have a number, if any."""
+    import numpy as np
+
+    present = paired[~np.isnan(paired)]
+    return float(present[0]) if len(present) == 1 else None

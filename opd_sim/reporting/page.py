@@ -12,7 +12,8 @@ import html
 import io
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["STYLE", "Cell", "Page", "figure_png", "number"]
 
@@ -35,8 +36,22 @@ table.facts tbody th { font-weight: 600; padding-right: 1.5rem; }
 figure { margin: 0.8rem 0 1.8rem; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: 0.88rem; }
 nav ul { columns: 2; font-size: 0.92rem; }
-span.below { display: block; color: #57606a; font-size: 0.78rem; }
+span.detail { display: block; color: #57606a; font-size: 0.78rem; }
+td.better { color: #1a7f37; font-weight: 600; } td.worse { color: #cf222e; font-weight: 600; }
+td.differs { font-weight: 600; } td.muted { color: #8c959f; } td.nowrap { white-space: nowrap; }
+tr.first td { border-top: 1px solid #8c959f; }
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell with more than its text: ``detail`` on a second line in small print (a
+    number's 95 % interval, say, so that wide tables stay narrow) and a ``mark``, one of the
+    style sheet's cell classes (``better``, ``worse``, ``differs``, ``muted``)."""
+
+    text: str
+    detail: str = ""
+    mark: str = ""
 
 
 def number(value: Any, digits: int = 1) -> str:
@@ -58,9 +73,10 @@ def number(value: Any, digits: int = 1) -> str:
 
 
 def _cell(cell: Any) -> str:
+    """A cell's inner HTML: its text, and a :class:`Cell`'s detail below it."""
     if isinstance(cell, Cell):
-        below = f'<span class="below">{html.escape(cell.below)}</span>' if cell.below else ""
-        return html.escape(cell.text) + below
+        detail = f'<span class="detail">{html.escape(cell.detail)}</span>' if cell.detail else ""
+        return html.escape(cell.text) + detail
     return html.escape(str(cell))
 
 
@@ -73,14 +89,6 @@ def figure_png(fig: Any) -> bytes:
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return buffer.getvalue()
-
-
-class Cell(NamedTuple):
-    """A table cell of two lines: ``text``, and ``below`` it in small print (a number's 95 %
-    interval, say), so that wide tables stay narrow."""
-
-    text: str
-    below: str = ""
 
 
 class Page:
@@ -115,21 +123,31 @@ class Page:
         self._blocks.append(f"<p{css}>{html.escape(words)}</p>")
 
     def table(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-              numeric: Iterable[str] = ()) -> None:  # fmt: skip
-        """A table with a header row; cells are shown as given (``str()``, escaped), a
-        :class:`Cell` as two lines."""
-        right = set(numeric)
+              numeric: Iterable[str] = (), groups: bool = False,
+              nowrap: Iterable[str] = ()) -> None:  # fmt: skip
+        """A table with a header row; cells are shown as given (``str()``, escaped), or as a
+        :class:`Cell` says. ``groups``: a row whose first cell is not empty starts a group
+        (a line above it), for tables that show a label once for several rows; ``nowrap``:
+        columns kept on one line (names that must not break at a hyphen)."""
+        right, whole = set(numeric), set(nowrap)
         head = "".join(
             f'<th class="num">{html.escape(c)}</th>' if c in right else f"<th>{html.escape(c)}</th>"
             for c in columns
         )
-        body = []
+        body: list[str] = []
         for row in rows:
             cells = []
             for column, cell in zip(columns, row, strict=True):
-                css = ' class="num"' if column in right else ""
-                cells.append(f"<td{css}>{_cell(cell)}</td>")
-            body.append(f"<tr>{''.join(cells)}</tr>")
+                classes = ["num"] if column in right else []
+                classes += ["nowrap"] if column in whole else []
+                if isinstance(cell, Cell) and cell.mark:
+                    classes.append(cell.mark)
+                text = _cell(cell)
+                css = f' class="{" ".join(classes)}"' if classes else ""
+                cells.append(f"<td{css}>{text}</td>")
+            starts = groups and bool(body) and str(getattr(row[0], "text", row[0])) != ""
+            opening = '<tr class="first">' if starts else "<tr>"
+            body.append(f"{opening}{''.join(cells)}</tr>")
         self._blocks.append(
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         )
@@ -139,6 +157,11 @@ class Page:
         body = "".join(f"<tr><th>{html.escape(name)}</th><td>{_cell(value)}</td></tr>"
                        for name, value in rows)  # fmt: skip
         self._blocks.append(f'<table class="facts"><tbody>{body}</tbody></table>')
+
+    def bullets(self, items: Iterable[str]) -> None:
+        """A list of short statements."""
+        listed = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+        self._blocks.append(f"<ul>{listed}</ul>")
 
     def figure(self, png: bytes, caption: str, alt: str = "") -> None:
         """A figure embedded in the page (a ``data:`` URI), with its caption."""

@@ -10,9 +10,25 @@ from typing import Any
 
 from opd_sim.simulation.runs import RunResult
 
-__all__ = ["VERSIONED_PACKAGES", "manifest"]
+__all__ = ["VERSIONED_PACKAGES", "file_sha256", "manifest", "package_versions"]
 
 VERSIONED_PACKAGES = ("opd-sim", "simpy", "numpy", "pandas", "pyarrow")
+
+
+def package_versions() -> dict[str, str | None]:
+    """The installed version of each of :data:`VERSIONED_PACKAGES` (None: not installed)."""
+    versions: dict[str, str | None] = {}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex (what a manifest records of a scenario file)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def manifest(result: RunResult, scenario_path: str | Path | None = None,
@@ -26,13 +42,7 @@ def manifest(result: RunResult, scenario_path: str | Path | None = None,
     """
     digest = scenario_sha256
     if digest is None and scenario_path is not None:
-        digest = hashlib.sha256(Path(scenario_path).read_bytes()).hexdigest()
-    versions: dict[str, str | None] = {}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+        digest = file_sha256(scenario_path)
     return {
         "scenario": result.scenario.name,
         "scenario_file": None if scenario_path is None else str(scenario_path),
@@ -44,7 +54,7 @@ def manifest(result: RunResult, scenario_path: str | Path | None = None,
             "params": dict(result.policy_params),
             "description": result.policy,
         },
-        "versions": versions,
+        "versions": package_versions(),
         "python": platform.python_version(),
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "decisions": result.decision_count,

@@ -13,6 +13,7 @@ import opd_sim.simulation
 import opd_sim.simulation.summary
 from opd_sim.analysis import (
     aggregate,
+    ci95,
     format_count,
     format_mean,
     mean_ci,
@@ -74,6 +75,15 @@ def test_a_quantity_equal_in_every_replication_has_no_interval(value, replicatio
     interval: there is no uncertainty to show."""
     combined = aggregate([{"doctors": value}] * replications)
     assert combined["doctors"] == value and combined["ci95"]["doctors"] is None
+
+
+def test_ci95_is_the_summarys_interval_of_one_quantity():
+    """ci95 gives what aggregate gives one number: none when equal in every replication or
+    present in fewer than two, clipped at zero unless signed."""
+    values = [1.0, None, 3.0]
+    assert ci95(values) == aggregate([{"w": v} for v in values])["ci95"]["w"]
+    assert ci95(values, signed=True)[0] < 0 == ci95(values)[0]
+    assert ci95([2.0, 2.0, math.nan]) is None and ci95([2.0]) is None and ci95([]) is None
 
 
 def test_aggregate_of_one_summary_is_that_summary():

@@ -44,3 +44,14 @@ def test_run_with_30_replications_draws_a_progress_bar(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, drawn
     assert "replications" in drawn and "/30" in drawn, drawn
+
+
+def test_compare_draws_one_bar_over_policies_and_replications(tmp_path: Path) -> None:
+    """`opd-sim compare` with two policies and 15 replications on a terminal (default, single
+    process) shows one bar counting all 30 runs."""
+    code, drawn = _stderr_on_a_terminal(
+        "compare", str(SCENARIOS / "city_hospital_week.yaml"), "--policy", "priority-bump",
+        "--policy", "fifo", "--replications", "15", cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, drawn
+    assert "2 policies x replications" in drawn and "/30" in drawn, drawn
