@@ -37,15 +37,15 @@ def _policy_override(scenario: Any, text: str | None) -> Any:
 
 
 def progress_bar(total: int, desc: str = "replications") -> Any:
-    """A progress hook over ``total`` replications run (``multiple_replications``'s and
-    ``compare_policies``' ``progress``): a tqdm bar on stderr when it is a terminal and the
+    """A progress hook over ``total`` runs (the ``progress`` of ``multiple_replications``,
+    ``compare_policies`` and ``sweep``): a tqdm bar on stderr when it is a terminal and the
     work has lasted :data:`PROGRESS_DELAY_SECONDS`, else None (no bar)."""
     if total < 2 or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
     def bar(indices: Any) -> Any:
-        return tqdm(indices, total=total, desc=desc, unit="rep",
+        return tqdm(indices, total=total, desc=desc, unit="run",
                     file=sys.stderr, delay=PROGRESS_DELAY_SECONDS, leave=False)  # fmt: skip
 
     return bar

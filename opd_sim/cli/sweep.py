@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from opd_sim.cli.app import print_json, print_table
-from opd_sim.cli.simulate import PROGRESS_DELAY_SECONDS, add_executor_options
+from opd_sim.cli.simulate import add_executor_options, progress_bar
 from opd_sim.errors import InvalidInput
 
 __all__ = ["add_commands"]
@@ -20,19 +20,6 @@ __all__ = ["add_commands"]
 _PRINTED = (("seen", "completed", 1), ("mean wait", "wait_mean_minutes", 1),
             ("p90 wait", "wait_p90_minutes", 1), ("idle min", "idle_minutes_total", 0),
             ("overtime min", "overtime_minutes_total", 0))  # fmt: skip
-
-
-def _progress(runs: int) -> Any:
-    """A bar counting runs on a terminal, shown once the sweep has lasted a while."""
-    if runs < 2 or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    def bar(indices: Any) -> Any:
-        return tqdm(indices, total=runs, desc="runs", unit="run", file=sys.stderr,
-                    delay=PROGRESS_DELAY_SECONDS, leave=False)  # fmt: skip
-
-    return bar
 
 
 def _default_out(name: str) -> Path:
@@ -98,7 +85,7 @@ def _sweep(args: argparse.Namespace) -> int:
     with open_executor(args.workers, args.dask, tasks=runs) as executor:
         # sweep() checks every variant, policy and the number of runs before it runs any
         result = sweep(scenario, settings, policies, args.replications, args.seed, executor,
-                       progress=_progress(runs))
+                       progress=progress_bar(runs, desc="runs"))
     write_sweep(result, out)
     if args.json:
         print_json(result.to_json())
