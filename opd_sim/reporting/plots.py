@@ -42,6 +42,10 @@ PLOTS = {
 }
 
 
+#: The waitlist plot marks each midnight only over spans of this many days or fewer (bookings
+#: made years ahead would otherwise ask for a line a day, millions of them).
+MIDNIGHT_LINES_UP_TO_DAYS = 60
+
 def _figure(width: float = 9.0, height: float = 4.2, columns: int = 1, **options: Any
             ) -> tuple[Any, Any]:  # fmt: skip
     # a bare Figure, not pyplot: nothing global, no window, safe in worker processes
@@ -290,12 +294,16 @@ def waitlist(decisions: pd.DataFrame) -> Any:
         lengths = np.concatenate([[0], length, length[-1:]])  # 0 before, the last after
         ax.step(times, lengths, where="post", linewidth=1.2, label=f"replication {replication}",
                 alpha=0.8 if len(groups) <= 5 else 0.4)  # fmt: skip
-    midnight = np.arange(np.ceil(first / MINUTES_PER_DAY), np.floor(last / MINUTES_PER_DAY) + 1)
-    for day in midnight:
-        ax.axvline(day * MINUTES_PER_DAY / per, color="#8c959f", linestyle=":", linewidth=0.8)
+    span_days = (last - first) / MINUTES_PER_DAY
+    if span_days <= MIDNIGHT_LINES_UP_TO_DAYS:  # beyond, the lines would only grey the plot
+        midnight = np.arange(np.ceil(first / MINUTES_PER_DAY),
+                             np.floor(last / MINUTES_PER_DAY) + 1)  # fmt: skip
+        for day in midnight:
+            ax.axvline(day * MINUTES_PER_DAY / per, color="#8c959f", linestyle=":", linewidth=0.8)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    lines = "; dotted lines: midnight" if span_days <= MIDNIGHT_LINES_UP_TO_DAYS else ""
     ax.set_xlabel(f"{unit} since midnight of day 0, the first OPD day (before 0: booking "
-                  "ahead; dotted lines: midnight)")  # fmt: skip
+                  f"ahead{lines})")  # fmt: skip
     ax.set_ylabel("tokens waitlisted")
     ax.set_ylim(bottom=0)
     ax.set_title(title)

@@ -126,5 +126,5 @@ def test_page_cells_carry_detail_and_marks() -> None:
                groups=True, nowrap=["b"])  # fmt: skip
     page.bullets(["one & two"])
     html = page.html()
-    assert '<td class="num better">&lt;1&gt; <span class="detail">[0, 2]</span></td>' in html
+    assert '<td class="num better">&lt;1&gt;<span class="detail">[0, 2]</span></td>' in html
     assert '<td class="nowrap">x</td>' in html and "<li>one &amp; two</li>" in html
