@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from opd_sim.analysis import format_count, format_mean
+from opd_sim.engine import Source
 from opd_sim.experiments.sweep import COUNT_METRICS
 from opd_sim.reporting.page import Page, figure_png, number
 
@@ -266,7 +267,7 @@ def render_sweep_report(sweep: Sweep) -> tuple[str, bytes]:
               "not consulting, overtime is consulting past a session's close. Seats over "
               "capacity: tokens held past slots' capacity (emergencies, or seats sold by "
               "noshow-overbook), summed over slots.", note=True)  # fmt: skip
-    sources = [source for source in ("EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN")
+    sources = [source for source in (s.name for s in Source)
                if sweep.frame[f"wait_mean_minutes_{source}"].notna().any()]  # fmt: skip
     if sources:
         page.section("Mean wait by source (minutes)")

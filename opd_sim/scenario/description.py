@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opd_sim.scenario.model import Scenario
+from opd_sim.engine.vocabulary import Source
+from opd_sim.scenario.model import Scenario, source_key
 from opd_sim.scenario.size import estimate, refusal
 
 __all__ = ["demand_sources", "describe"]
@@ -13,16 +14,18 @@ __all__ = ["demand_sources", "describe"]
 def demand_sources(scenario: Scenario) -> list[str]:
     """The sources that will produce tokens, by engine name, in priority order."""
     demand = scenario.demand
-    unbooked = {source.upper() for source, rate in demand.on_the_day.items() if rate.per_hour > 0}
-    booked = unbooked | {appointment.source for appointment in demand.appointments}
-    active = {
-        "EMERGENCY": demand.emergency.per_hour > 0,
-        "PAID": demand.paid.per_day > 0 or "PAID" in booked,
-        "FOLLOWUP": demand.followup.probability > 0 or "FOLLOWUP" in booked,
-        "ONLINE": demand.online.per_day > 0 or "ONLINE" in booked,
-        "WALKIN": demand.walkin.per_hour > 0,
+    unbooked = {key for key, rate in demand.on_the_day.items() if rate.per_hour > 0}
+    scheduled = {source_key(Source[b.source]) for b in demand.appointments}
+    booked = unbooked | scheduled
+    rates = {
+        Source.EMERGENCY: demand.emergency.per_hour,
+        Source.PAID: demand.paid.per_day,
+        Source.FOLLOWUP: demand.followup.probability,
+        Source.ONLINE: demand.online.per_day,
+        Source.WALKIN: demand.walkin.per_hour,
     }
-    return [source for source, on in active.items() if on]
+    return [source.name for source, rate in rates.items()
+            if rate > 0 or source_key(source) in booked]  # fmt: skip
 
 
 def describe(scenario: Scenario) -> dict[str, Any]:

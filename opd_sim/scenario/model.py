@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from opd_sim.engine.vocabulary import Source
 from opd_sim.errors import OpdSimError
 from opd_sim.scenario.distributions import (
     Distribution,
@@ -55,7 +56,23 @@ __all__ = [
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-SOURCE_KEYS = ("emergency", "paid", "followup", "online", "walkin")
+
+
+def source_key(source: Source) -> str:
+    """How a scenario file keys a source (``no_show: {walkin: ...}``): its name in lower case.
+    Files may write any case; every mapping by source is stored under these keys."""
+    return source.name.lower()
+
+
+#: Every source's key, in priority order.
+SOURCE_KEYS = tuple(source_key(source) for source in Source)
+#: The sources that book ahead, which may also turn up unbooked (``demand.on_the_day``).
+BOOKING_KEYS = tuple(source_key(s) for s in (Source.PAID, Source.FOLLOWUP, Source.ONLINE))
+
+
+def _lower_keys(value: Any) -> Any:
+    """A mapping by source with its keys in lower case (files may write any case)."""
+    return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class _Model(BaseModel):
@@ -139,15 +156,12 @@ class Doctor(_Model):
     seats_per_slot: int | None = Field(default=1, ge=1, le=100_000)  # null: no seat limit
     consult_minutes: NonNegativeDistribution = Exponential(dist="exponential", mean=10.0)
     consult_minutes_by_source: dict[
-        Literal["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"], NonNegativeDistribution
+        Literal[SOURCE_KEYS], NonNegativeDistribution  # type: ignore[valid-type]
     ] = Field(default_factory=dict)
     # doctors naming the same queue share it: any of them free calls its next patient
     queue: str | None = Field(default=None, min_length=1)
 
-    @field_validator("consult_minutes_by_source", mode="before")
-    @classmethod
-    def _upper_sources(cls, value: Any) -> Any:
-        return {str(k).upper(): v for k, v in value.items()} if isinstance(value, dict) else value
+    _sources = field_validator("consult_minutes_by_source", mode="before")(_lower_keys)
 
 
 class AdvanceBookings(_Model):
@@ -220,15 +234,12 @@ class Demand(_Model):
     walkin: WalkIns = WalkIns()
     followup: FollowUps = FollowUps()
     emergency: Emergencies = Emergencies()
-    on_the_day: dict[Literal["paid", "followup", "online"], WalkIns] = Field(
+    on_the_day: dict[Literal[BOOKING_KEYS], WalkIns] = Field(  # type: ignore[valid-type]
         default_factory=dict
     )
     appointments: tuple[Appointment, ...] = ()
 
-    @field_validator("on_the_day", mode="before")
-    @classmethod
-    def _lower_sources(cls, value: Any) -> Any:
-        return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else value
+    _sources = field_validator("on_the_day", mode="before")(_lower_keys)
 
 
 class Cancellation(_Model):
@@ -293,10 +304,7 @@ class Scenario(_Model):
     def _policy_by_name(cls, value: Any) -> Any:
         return {"name": value} if isinstance(value, str) else value
 
-    @field_validator("cancellation", "no_show", mode="before")
-    @classmethod
-    def _lower_sources(cls, value: Any) -> Any:
-        return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else value
+    _sources = field_validator("cancellation", "no_show", mode="before")(_lower_keys)
 
     @field_validator("doctors", mode="wrap")
     @classmethod

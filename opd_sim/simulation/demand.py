@@ -14,7 +14,7 @@ import numpy as np
 
 from opd_sim.engine import Source
 from opd_sim.scenario import Scenario
-from opd_sim.scenario.model import AdvanceBookings
+from opd_sim.scenario.model import AdvanceBookings, source_key
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.patients import Attributes, draw_attributes
 
@@ -112,9 +112,8 @@ def _on_the_day(scenario: Scenario, calendar: SlotCalendar,
                 streams: dict[str, np.random.Generator]) -> list[Cohort]:  # fmt: skip
     """PAID, FOLLOWUP and ONLINE patients turning up unbooked, each source a Poisson stream."""
     cohorts = []
-    by_source = {str(key).upper(): rate for key, rate in scenario.demand.on_the_day.items()}
     for source in (Source.PAID, Source.FOLLOWUP, Source.ONLINE):
-        arrivals = by_source.get(source.name)
+        arrivals = scenario.demand.on_the_day.get(source_key(source))
         if arrivals is None:
             continue
         pieces = _pieces(calendar, list(arrivals.hourly_profile))

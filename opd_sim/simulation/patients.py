@@ -15,7 +15,7 @@ import numpy as np
 
 from opd_sim.engine import Source, Token
 from opd_sim.scenario import Scenario
-from opd_sim.scenario.model import Cancellation, NoShow
+from opd_sim.scenario.model import Cancellation, NoShow, source_key
 
 __all__ = ["Attributes", "FollowUpDraws", "Patient", "draw_attributes", "no_show_rule"]
 
@@ -67,11 +67,11 @@ class Attributes:
 
 def no_show_rule(scenario: Scenario, source: Source) -> NoShow:
     """The scenario's no-show rule for a source (none set: nobody stays away)."""
-    return scenario.no_show.get(source.name.lower(), _DEFAULT_NO_SHOW)
+    return scenario.no_show.get(source_key(source), _DEFAULT_NO_SHOW)
 
 
 def _cancellation_rule(scenario: Scenario, source: Source) -> Cancellation:
-    return scenario.cancellation.get(source.name.lower(), _DEFAULT_CANCELLATION)
+    return scenario.cancellation.get(source_key(source), _DEFAULT_CANCELLATION)
 
 
 def draw_attributes(
@@ -93,7 +93,7 @@ def draw_attributes(
     consult_rng = streams["consult"]
     by_source: list[Any] = [d.consult_minutes_by_source for d in scenario.doctors]
     by_doctor = [
-        overrides.get(source.name, doctor.consult_minutes)
+        overrides.get(source_key(source), doctor.consult_minutes)
         for overrides, doctor in zip(by_source, scenario.doctors, strict=True)
     ]
     consult: np.ndarray

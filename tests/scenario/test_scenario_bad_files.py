@@ -335,7 +335,7 @@ BAD = [
         "doctors:\n  - id: a\n    consult_minutes_by_source:\n      vip: {dist: fixed, value: 3}\n",
         "4:7",
         "doctors.0.consult_minutes_by_source.vip",
-        "unknown source (known: EMERGENCY, PAID, FOLLOWUP, ONLINE, WALKIN)",
+        "unknown source (known: emergency, paid, followup, online, walkin)",
     ),
     Bad(
         "service-order-typo",

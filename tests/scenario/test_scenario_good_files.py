@@ -53,9 +53,10 @@ def test_rich_file_sets_every_field() -> None:
     assert [(s.open, s.close) for s in scenario.sessions] == [(510, 750), (840, 1050)]
     rao, sen = scenario.doctors
     assert rao.consult_minutes == LogNormal(dist="lognormal", mean=8, sd=3)
-    assert set(rao.consult_minutes_by_source) == {"EMERGENCY", "WALKIN", "FOLLOWUP"}
-    assert rao.consult_minutes_by_source["EMERGENCY"] == Fixed(dist="fixed", value=20)
-    assert rao.consult_minutes_by_source["FOLLOWUP"] == Empirical(
+    # stored under the schema's lower-case source keys, whatever case the file used
+    assert set(rao.consult_minutes_by_source) == {"emergency", "walkin", "followup"}
+    assert rao.consult_minutes_by_source["emergency"] == Fixed(dist="fixed", value=20)
+    assert rao.consult_minutes_by_source["followup"] == Empirical(
         dist="empirical", values=(4, 6, 10), weights=(0.5, 0.3, 0.2)
     )
     assert sen.id == "7" and sen.seats_per_slot is None
@@ -91,7 +92,7 @@ def test_loaded_scenario_is_frozen() -> None:
     assert isinstance(scenario.doctors, tuple)
     assert isinstance(scenario.sessions, tuple)
     assert isinstance(scenario.demand.walkin.hourly_profile, tuple)
-    consult = scenario.doctors[0].consult_minutes_by_source["FOLLOWUP"]
+    consult = scenario.doctors[0].consult_minutes_by_source["followup"]
     assert isinstance(consult, Empirical) and isinstance(consult.values, tuple)
 
 
