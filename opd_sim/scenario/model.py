@@ -42,7 +42,7 @@ __all__ = [
     "Appointment",
     "Cancellation",
     "Demand",
-    "Doctor",
+    "DoctorProfile",
     "Emergencies",
     "FollowUps",
     "NoShow",
@@ -51,6 +51,7 @@ __all__ = [
     "Session",
     "SteadyState",
     "WalkIns",
+    "day_slots",
     "slot_starts",
     "slots_per_day",
 ]
@@ -95,7 +96,7 @@ def _minutes(value: Any) -> Any:
     return value
 
 
-def _ids_used_twice(doctors: list[tuple[int, Doctor]]) -> list[tuple[Loc, str]]:
+def _ids_used_twice(doctors: list[tuple[int, DoctorProfile]]) -> list[tuple[Loc, str]]:
     """Each doctor whose id an earlier doctor already has."""
     first: dict[str, int] = {}
     twice: list[tuple[Loc, str]] = []
@@ -143,8 +144,10 @@ class Session(_Model):
         return self
 
 
-class Doctor(_Model):
-    """A doctor: seats per slot and consultation times (optionally per source).
+class DoctorProfile(_Model):
+    """A doctor as a scenario describes them: seats per slot, consultation times (optionally per
+    source) and the queue they call from. (The engine's :class:`opd_sim.Doctor` is the doctor
+    who holds slots; this is how one works.)
 
     A number given as ``id`` or ``name`` is read as text (``id: 7`` is ``"7"``).
     """
@@ -290,7 +293,7 @@ class Scenario(_Model):
         default=(Session(open=9 * 60, close=13 * 60),), min_length=1
     )
     slot_minutes: float = Field(default=15.0, gt=0)
-    doctors: tuple[Doctor, ...] = Field(min_length=1)
+    doctors: tuple[DoctorProfile, ...] = Field(min_length=1)
     demand: Demand = Demand()
     cancellation: dict[Literal[SOURCE_KEYS], Cancellation] = Field(default_factory=dict)  # type: ignore[valid-type]
     no_show: dict[Literal[SOURCE_KEYS], NoShow] = Field(default_factory=dict)  # type: ignore[valid-type]
@@ -309,7 +312,7 @@ class Scenario(_Model):
     @field_validator("doctors", mode="wrap")
     @classmethod
     def _unique_doctor_ids(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        return across_items(value, handler, Doctor, _ids_used_twice)
+        return across_items(value, handler, DoctorProfile, _ids_used_twice)
 
     @field_validator("sessions", mode="wrap")
     @classmethod
@@ -375,13 +378,23 @@ def slots_per_day(sessions: Sequence[Session], slot_minutes: float) -> float:
     return total
 
 
-def slot_starts(scenario: Scenario) -> list[float]:
-    """Minute of day at which each slot of a day starts (the simulator cuts the same slots)."""
-    starts: list[float] = []
+def day_slots(scenario: Scenario) -> list[tuple[float, float, float]]:
+    """Each slot of a day as ``(start, end, its session's opening)``, minutes of the day, in time
+    order: every ``slot_minutes`` from each session's opening, the last one of a session shorter
+    when ``slot_minutes`` does not divide it. The one place slots are cut (validation bounds
+    their number first, see :func:`slots_per_day`)."""
+    slots: list[tuple[float, float, float]] = []
     for session in scenario.sessions:
         count = math.ceil((session.close - session.open) / scenario.slot_minutes - 1e-9)
-        starts += [session.open + k * scenario.slot_minutes for k in range(count)]
-    return starts
+        for k in range(count):
+            start = session.open + k * scenario.slot_minutes
+            slots.append((start, min(start + scenario.slot_minutes, session.close), session.open))
+    return slots
+
+
+def slot_starts(scenario: Scenario) -> list[float]:
+    """Minute of day at which each slot of a day starts (see :func:`day_slots`)."""
+    return [start for start, _end, _open in day_slots(scenario)]
 
 
 def _appointment_problems(scenario: Scenario) -> list[tuple[Loc, str]]:

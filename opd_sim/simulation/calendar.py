@@ -6,12 +6,12 @@ works the same sessions, so slot ``k`` of a day starts at the same minute for al
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
 from opd_sim.engine import Engine
 from opd_sim.scenario import Scenario
+from opd_sim.scenario.model import day_slots
 
 __all__ = ["MINUTES_PER_DAY", "UNLIMITED_SEATS", "SlotCalendar"]
 
@@ -45,17 +45,10 @@ class SlotCalendar:
     def build(cls, scenario: Scenario, engine: Engine) -> SlotCalendar:
         """Cut the scenario's slots and add its doctors and slots to ``engine``."""
         sessions = sorted((s.open, s.close) for s in scenario.sessions)
-        starts: list[float] = []
-        ends: list[float] = []
-        opens: list[float] = []
-        for open_, close in sessions:
-            # the last slot of a session is shorter when slot_minutes does not divide it
-            count = math.ceil((close - open_) / scenario.slot_minutes - _EPS)
-            for k in range(count):
-                start = open_ + k * scenario.slot_minutes
-                starts.append(start)
-                ends.append(min(start + scenario.slot_minutes, close))
-                opens.append(open_)
+        cut = day_slots(scenario)
+        starts = [start for start, _end, _open in cut]
+        ends = [end for _start, end, _open in cut]
+        opens = [open_ for _start, _end, open_ in cut]
         calendar = cls(
             doctor_ids=tuple(d.id for d in scenario.doctors), days=scenario.days,
             starts_of_day=starts, ends_of_day=ends, sessions_of_day=sessions,

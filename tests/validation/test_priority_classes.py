@@ -32,7 +32,7 @@ def classes(base: Scenario) -> tuple[list[float], list[float], list[float]]:
                 **{k.upper(): v.per_hour for k, v in demand.on_the_day.items()}}  # fmt: skip
     rates, means, seconds = [], [], []
     for source in SOURCES:
-        dist = doctor.consult_minutes_by_source[source]
+        dist = doctor.consult_minutes_by_source[source.lower()]  # the schema keys sources so
         rates.append(per_hour[source] / 60)
         means.append(dist.mean_value)
         seconds.append(second_moment(dist))
