@@ -8,7 +8,6 @@ before anything is written, and no file is created when refusing.
 from __future__ import annotations
 
 import os
-import random
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -92,6 +91,8 @@ def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
             busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
             if not busy or time.monotonic() > deadline:
                 raise
+            import random  # only on this rare path: every command's start-up stays light
+
             time.sleep(random.uniform(0.002, 0.02))  # jitter: the switchers do not collide again
             continue
         if mode != "wal":  # e.g. a file system without shared memory for the WAL index
