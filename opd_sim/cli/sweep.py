@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from opd_sim.cli.app import print_json, print_table
-from opd_sim.cli.simulate import add_executor_options, progress_bar
+from opd_sim.cli.simulate import add_executor_options, add_size_options, progress_bar
 from opd_sim.errors import InvalidInput
 
 __all__ = ["add_commands"]
@@ -82,6 +82,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out(scenario.name)
     check_out_dir(out, SWEEP_OUTPUT)  # before the work: a sweep never overwrites what is not one
     runs = _runs(settings, policies, args.replications)
+    _check_sizes(scenario, settings, args)
     with open_executor(args.workers, args.dask, tasks=runs) as executor:
         # sweep() checks every variant, policy and the number of runs before it runs any
         result = sweep(scenario, settings, policies, args.replications, args.seed, executor,
@@ -92,6 +93,22 @@ def _sweep(args: argparse.Namespace) -> int:
     else:
         _print(result, out)
     return 0
+
+
+def _check_sizes(scenario: Any, settings: dict[str, list[Any]], args: argparse.Namespace) -> None:
+    """InvalidInput (exit 2) if a variant's run would be bigger than ``--max-tokens`` /
+    ``--max-slots`` allow, before anything runs. A sweep keeps one run's frames at a time (each
+    run sends back its numbers only), so each variant is held to the limits of one replication."""
+    from opd_sim.experiments import make_variants
+    from opd_sim.scenario.size import estimate, refusal
+
+    for option in ("max_tokens", "max_slots"):
+        if getattr(args, option) < 1:
+            raise InvalidInput(f"sweep: --{option.replace('_', '-')} must be 1 or more")
+    for variant in make_variants(scenario, settings):
+        reason = refusal(estimate(variant.scenario), 1, args.max_tokens, args.max_slots)
+        if reason is not None:
+            raise InvalidInput(f"sweep: --set {variant.label}: {reason}")
 
 
 def _runs(settings: dict[str, list[Any]], policies: Any, replications: int) -> int:
@@ -119,4 +136,5 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.add_argument("--out", metavar="DIR",
                      help="output directory (default results/<scenario name>_sweep)")
     add_executor_options(sub)
+    add_size_options(sub)
     sub.set_defaults(handler=_sweep)

@@ -144,3 +144,15 @@ def test_sweep_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, drawn
     assert "runs" in drawn and "/24" in drawn, drawn
+
+
+def test_a_variant_too_big_to_run_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    """A sweep whose one variant would make millions of tokens: exit 2 naming that variant and
+    the fields that drive it, nothing written; `--max-tokens` is the way through."""
+    big = ["sweep", ORIGINAL, "--set", "days=1,3000", "--set", "demand.walkin.per_hour=10,5000",
+           "--replications", "2", "--out", str(tmp_path / "out")]  # fmt: skip
+    done = run_cli(*big)
+    assert done.code == 2 and done.err.count("\n") == 1, done.err
+    assert "--set days=3000, demand.walkin.per_hour=5000:" in done.err
+    assert "driven by days" in done.err and "--max-tokens" in done.err
+    assert list(tmp_path.iterdir()) == []
