@@ -47,7 +47,11 @@ class Engine:
         self.doctors: dict[Id, Doctor] = {}
         self.slots: dict[Id, Slot] = {}
         self.tokens: dict[Id, Token] = {}
-        self.log: list[Decision] = []
+        self.log: list[Decision] = []  # appended to by the engine only: read it, never edit it
+        # log positions naming each token, built lazily by history() up to _indexed (so the
+        # hot path of booking pays nothing for it)
+        self._mentions: dict[Id, list[int]] = {}
+        self._indexed = 0
         # each doctor's slots of one day, sorted by start: where a bumped token looks for a seat
         self._days: dict[tuple[Id, Any], list[Slot]] = {}
         self._next_seq = 1
@@ -277,8 +281,19 @@ class Engine:
         return len(self._slot(slot_id).waitlist)
 
     def history(self, token_id: Id) -> list[Decision]:
-        """Every logged decision about a token or naming it as the related token, in order."""
-        return [d for d in self.log if token_id in (d.token_id, d.related_token_id)]
+        """Every logged decision about a token or naming it as the related token, in order.
+
+        Looks the token up in an index of the log, extended by the decisions logged since the
+        last call, so a long log is read once, not once a call."""
+        log, mentions = self.log, self._mentions
+        for position in range(self._indexed, len(log)):
+            decision = log[position]
+            mentions.setdefault(decision.token_id, []).append(position)
+            related = decision.related_token_id
+            if related is not None and related != decision.token_id:
+                mentions.setdefault(related, []).append(position)
+        self._indexed = len(log)
+        return [log[position] for position in mentions.get(token_id, ())]
 
     def problems(self) -> Iterator[str]:
         """Broken invariants, if any (used by tests; an empty result means consistent state)."""
@@ -360,7 +375,8 @@ class Engine:
 
     def _promote(self, slot: Slot, freed_by: Token, at: float, out: list[Decision]) -> None:
         """Fill the slot's free seats from its waitlist, best eligible token first."""
-        while slot.waitlist:
+        # a full slot can seat nobody: stop before scanning the waitlist for a taker
+        while slot.waitlist and len(slot.seated) < self.policy.seats(slot):
             chosen = next((t for t in slot.waitlist if self._has_seat_for(slot, t)), None)
             if chosen is None:
                 return
