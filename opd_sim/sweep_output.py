@@ -17,6 +17,7 @@ import pandas as pd
 from opd_sim.errors import InvalidInput, OpdSimError
 from opd_sim.experiments.sweep import METRICS, Sweep, summarize_sweep
 from opd_sim.experiments.variants import make_variants
+from opd_sim.jsonable import read_json_object
 from opd_sim.outputs import OwnedFiles, check_out_dir, write_directory
 from opd_sim.reporting.sweep_report import SWEEP_PLOT, SWEEP_REPORT_FILES, render_sweep_report
 
@@ -58,11 +59,10 @@ def _not_a_sweep(folder: Path, why: str) -> InvalidInput:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as error:  # unreadable, not JSON, too deep
-        raise InvalidInput(f"{path}: cannot be read ({type(error).__name__})") from None
-    if not isinstance(value, dict) or any(key not in value for key in _KEYS):
+    """sweep.json as the one JSON reader of output directories reads it (bounded depth, one
+    clear line), then checked to hold what a sweep's report needs."""
+    value = read_json_object(path)
+    if any(key not in value for key in _KEYS):
         raise InvalidInput(f"{path}: not a sweep's JSON (it needs {', '.join(_KEYS)})")
     return value
 

@@ -196,7 +196,8 @@ def _table(page: Page, sweep: Sweep, columns: Sequence[tuple[str, str, float, in
         cells += [_cell(sweep, variant.label, policy, metric, scale, digits)
                   for _, metric, scale, digits in columns]  # fmt: skip
         rows.append(cells)
-    page.table(head, rows, numeric=[c[0] for c in columns])
+    # policy names are hyphenated ("priority-bump"): never break them across lines
+    page.table(head, rows, numeric=[c[0] for c in columns], nowrap=["policy"])
 
 
 def _many(count: int, one: str, many: str) -> str:
