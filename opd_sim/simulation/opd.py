@@ -8,11 +8,11 @@ are built once, after the run.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from opd_sim.engine import (
     FINAL_STATUSES,
@@ -28,6 +28,7 @@ from opd_sim.scenario import Scenario
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
 from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
+from opd_sim.simulation.registration import Registration
 from opd_sim.simulation.rooms import SERVICE_ORDERS, ConsultingRoom
 from opd_sim.simulation.streams import make_streams
 from opd_sim.simulation.waiting import WaitingRoom
@@ -39,6 +40,25 @@ _ALLOCATED = TokenStatus.ALLOCATED
 _WAITLISTED = TokenStatus.WAITLISTED
 _MOVED = (DecisionKind.PROMOTED, DecisionKind.REALLOCATED, DecisionKind.BUMPED,
           DecisionKind.WAITLISTED)  # fmt: skip
+# decisions after which a slot may hold fewer seats or a shorter waitlist than before
+_FELL = (DecisionKind.CANCELLED, DecisionKind.NO_SHOW, DecisionKind.PROMOTED,
+         DecisionKind.EXPIRED)  # fmt: skip
+
+
+class _Call:
+    """One callback scheduled on the SimPy clock, with its argument.
+
+    SimPy's loop pops an event and calls each of its ``callbacks`` with it; that is all a step of a
+    patient's day needs. A ``Timeout`` plus a ``functools.partial`` per step did the same at about
+    twice the cost, and steps are the simulator's most frequent objects.
+    """
+
+    __slots__ = ("arg", "callbacks")
+    _ok = True  # SimPy's loop checks that a processed event did not fail
+
+    def __init__(self, callback: Any, arg: Any) -> None:
+        self.callbacks = [callback]
+        self.arg = arg
 
 
 class Opd:
@@ -59,11 +79,10 @@ class Opd:
         self.engine = Engine(policy=policy)
         self.policy_description = str(policy)
         self.calendar = SlotCalendar.build(scenario, self.engine)
+        self.registration = Registration(self.calendar, self.engine)
         self.streams = make_streams(sequence)
         self.requests: Requests = draw_requests(scenario, self.calendar, self.streams)
         self._followup_draws = FollowUpDraws(scenario, self.streams)
-        self._first_slots = [[self.calendar.slot_id(doctor, day, 0) for doctor in range(len(
-            self.calendar.doctor_ids))] for day in range(self.calendar.days)]  # fmt: skip
         self._windows = [self.calendar.windows(d) + self.calendar.windows(d + 1)
                          for d in range(self.calendar.days)]  # fmt: skip
         self.patients: list[Patient | None] = [None]  # indexed by token id
@@ -73,9 +92,6 @@ class Opd:
         self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
         self._service_key = SERVICE_ORDERS[scenario.service_order]
         self.rooms = self._make_rooms(scenario)
-        # the doctors who may call a patient of each doctor: that doctor, or its queue's doctors
-        self._callers = [[other for other in self.rooms if other.queue is room.queue]
-                         for room in self.rooms]  # fmt: skip
 
     def _make_rooms(self, scenario: Scenario) -> list[ConsultingRoom]:
         """One room per doctor; doctors naming the same ``queue`` share one waiting room."""
@@ -85,6 +101,7 @@ class Opd:
             waiting = self._waiting_room() if doctor.queue is None else shared.get(doctor.queue)
             if waiting is None:  # the first doctor of a shared queue
                 waiting = shared[str(doctor.queue)] = self._waiting_room()
+            waiting.doctor_free(index)
             rooms.append(ConsultingRoom(index, self.calendar.doctor_ids[index], waiting))
         return rooms
 
@@ -108,12 +125,14 @@ class Opd:
         self.env.run()
         return self
 
-    def _at(self, time: float, callback: Any, *args: Any) -> None:
-        """Call ``callback(*args, event)`` at absolute minute ``time`` (now, if it is past)."""
-        delay = time - self.env.now
-        self.env.timeout(delay if delay > 0 else 0).callbacks.append(partial(callback, *args))
+    def _at(self, time: float, callback: Any, arg: Any = None) -> None:
+        """Call ``callback(step)`` at absolute minute ``time`` (now, if it is past), where
+        ``step.arg`` is ``arg``."""
+        env = self.env
+        delay = time - env.now
+        env.schedule(_Call(callback, arg), NORMAL, delay if delay > 0 else 0)  # type: ignore[arg-type]
 
-    def _feed(self, _event: Any = None) -> None:
+    def _feed(self, _step: Any = None) -> None:
         """Make every exogenous request that is due, then wait for the next one."""
         times, order, cohorts = self.requests.times, self.requests.order, self.requests.cohorts
         now = self.env.now
@@ -138,7 +157,7 @@ class Opd:
         calendar = self.calendar
         walks_in = source is Source.WALKIN or cohort.on_the_day
         if walks_in:
-            slot_id = self._walkin_slot(day, at, source)
+            slot_id = self.registration.slot_for(day, at, source)
             doctor = calendar.slot_doctor[slot_id]
             # one consultation time was drawn for every doctor; ``consult`` is the row
             consult = float(cohort.attributes.consult[consult, doctor])
@@ -165,32 +184,6 @@ class Opd:
         self._plan_day(patient, present)
         return patient
 
-    def _walkin_slot(self, day: int, now: float, source: Source = Source.WALKIN) -> int:
-        """The slot a walk-in (or another patient of ``source`` turning up unbooked) arriving at
-        ``now`` is given.
-
-        The earliest slot of the day still running or to come that has a free seat for a walk-in,
-        at any doctor (ties: fewest seats taken, then doctor order); if every seat of the day is
-        taken, the running slot of the doctor with the shortest waitlist there (ties: doctor
-        order), where the engine waitlists it.
-        """
-        calendar, engine = self.calendar, self.engine
-        seats_held, has_seat = engine.seats_held, engine.has_seat
-        per_day = calendar.slots_per_day
-        first = min(calendar.slot_index_at(now - day * MINUTES_PER_DAY), per_day - 1)
-        ids = self._first_slots[day]
-        for index in range(first, per_day):
-            best_taken, best_id = -1, 0
-            for base in ids:
-                slot_id = base + index
-                taken = seats_held(slot_id)
-                if (best_taken < 0 or taken < best_taken) and has_seat(slot_id, source):
-                    best_taken, best_id = taken, slot_id
-            if best_taken >= 0:
-                return best_id
-        waiting = engine.waitlist_length
-        return min(ids, key=lambda base: (waiting(base + first), base)) + first
-
     def _follow_up(self, patient: Patient) -> None:
         """Book the FOLLOWUP a seen patient asked for, if its day is within the horizon."""
         calendar = self.calendar
@@ -206,17 +199,22 @@ class Opd:
 
     def _react(self, decisions: list[Decision]) -> None:
         """Follow tokens the engine moved: present patients may now be callable; an absent
-        patient promoted into a seat must still be declared a no-show."""
+        patient promoted into a seat must still be declared a no-show. Tell registration of
+        slots whose counts fell."""
         patients = self.patients
         for decision in decisions:
-            if decision.kind not in _MOVED:
+            kind = decision.kind
+            if kind in _FELL:
+                self.registration.counts_fell(decision.slot_id)
+            if kind not in _MOVED:
                 continue
             patient = patients[decision.token_id]
             assert patient is not None  # token ids are 1, 2, ...: only index 0 is None
             if patient.arrived_at == patient.arrived_at:  # present (not NaN)
-                self.rooms[patient.doctor].queue.add(patient)  # under its new slot or status
-                self._poke_callers(patient)
-            elif patient.no_show and decision.kind is DecisionKind.PROMOTED:
+                queue = self.rooms[patient.doctor].queue
+                queue.add(patient)  # under its new slot or status
+                self._call_in(queue)
+            elif patient.no_show and kind is DecisionKind.PROMOTED:
                 self._at(self._no_show_due(patient), self._no_show_check, patient)
 
     # ------------------------------------------------------ a patient's day
@@ -241,12 +239,14 @@ class Opd:
         token = patient.token
         return self.calendar.slot_start[token.slot_id] + self._grace[token.source]
 
-    def _cancel(self, patient: Patient, _event: Any = None) -> None:
+    def _cancel(self, step: _Call) -> None:
+        patient: Patient = step.arg
         if patient.token.status in (_ALLOCATED, _WAITLISTED):
             self._react(self.engine.cancel(patient.token_id, at=self.env.now).decisions)
 
-    def _no_show_check(self, patient: Patient, _event: Any = None) -> None:
+    def _no_show_check(self, step: _Call) -> None:
         """Declare the no-show once the (current) slot has run ``declare_after_minutes``."""
+        patient: Patient = step.arg
         if patient.token.status is not _ALLOCATED:
             return  # waitlisted: declared if ever promoted; final: nothing to do
         due = self._no_show_due(patient)
@@ -255,8 +255,9 @@ class Opd:
             return
         self._react(self.engine.no_show(patient.token_id, at=self.env.now).decisions)
 
-    def _arrival_check(self, patient: Patient, _event: Any = None) -> None:
+    def _arrival_check(self, step: _Call) -> None:
         """Come ``punctuality_minutes`` from the start of the slot held now (told of any move)."""
+        patient: Patient = step.arg
         token = patient.token
         if token.status in FINAL_STATUSES:
             return
@@ -268,41 +269,48 @@ class Opd:
 
     def _arrive(self, patient: Patient) -> None:
         patient.arrived_at = self.env.now
-        self.rooms[patient.doctor].queue.add(patient)
-        self._poke_callers(patient)
-
-    def _poke_callers(self, patient: Patient) -> None:
-        """Poke every doctor who may call ``patient`` (several when they share a queue)."""
-        for room in self._callers[patient.doctor]:
-            self._poke(room)
+        queue = self.rooms[patient.doctor].queue
+        queue.add(patient)
+        self._call_in(queue)
 
     # ------------------------------------------------------------------ doctors
 
-    def _poke_all(self, _event: Any = None) -> None:
-        for room in self.rooms:
-            self._poke(room)
+    def _call_in(self, queue: WaitingRoom) -> None:
+        """Free doctors of the queue, in doctor order, call its ready patients in."""
+        now = self.env.now + _EPS
+        while True:
+            index = queue.free_doctor()
+            if index is None:
+                return
+            patient = queue.call(now)
+            if patient is None:
+                return
+            self._consult(self.rooms[index], patient)
 
-    def _poke(self, room: ConsultingRoom) -> None:
-        """If the doctor is free and someone is ready, call them in."""
-        if room.current is not None or not room.queue:
-            return
-        patient = self._next_patient(room)
-        if patient is None:
-            return
+    def _poke_all(self, _step: Any = None) -> None:
+        """A session opens: every free doctor, in doctor order, calls the next ready patient."""
+        now = self.env.now + _EPS
+        for room in self.rooms:
+            if room.current is None:
+                patient = room.queue.call(now)
+                if patient is not None:
+                    self._consult(room, patient)
+
+    def _consult(self, room: ConsultingRoom, patient: Patient) -> None:
+        """The doctor calls the patient in; the consultation's end is scheduled."""
         room.current = patient
+        room.queue.doctor_busy(room.index)
         patient.seen_by = room.index
         patient.consult_start = now = self.env.now
         self.engine.start_consult(patient.token_id)
         self._at(now + patient.consult_minutes, self._finish, room)
 
-    def _next_patient(self, room: ConsultingRoom) -> Patient | None:
-        """The present patient with a seat whose session has opened, first in service order."""
-        return room.queue.call(self.env.now + _EPS)
-
-    def _finish(self, room: ConsultingRoom, _event: Any = None) -> None:
+    def _finish(self, step: _Call) -> None:
+        room: ConsultingRoom = step.arg
         patient = room.current
         assert patient is not None, "a consultation ended with nobody in it"
         room.current = None
+        room.queue.doctor_free(room.index)
         now = self.env.now
         patient.consult_end = now
         start = patient.consult_start
@@ -316,13 +324,17 @@ class Opd:
         self._react(self.engine.complete(patient.token_id, at=now).decisions)
         if patient.return_after_days:
             self._follow_up(patient)
-        self._poke(room)
+        if room.current is None:  # nobody called it in meanwhile: it calls its next patient
+            patient = room.queue.call(now + _EPS)
+            if patient is not None:
+                self._consult(room, patient)
 
-    def _end_day(self, day: int, _event: Any = None) -> None:
+    def _end_day(self, step: _Call) -> None:
         """Midnight: every token still waitlisted on the day's slots expires."""
-        now = self.env.now
+        now, day = self.env.now, step.arg
         for doctor_id in self.calendar.doctor_ids:
             self.expired_at_day_end += len(self.engine.expire_day(doctor_id, day, at=now))
+        self.registration.close_day(day)
 
     # ---------------------------------------------------------------- checks
 
@@ -335,5 +347,3 @@ class Opd:
     def decision_count(self) -> int:
         """Engine decisions made so far."""
         return len(self.engine.log)
-
-

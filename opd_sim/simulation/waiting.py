@@ -5,6 +5,9 @@ made a run quadratic (hours, for a file that validates). Here a heap holds the p
 session has opened and a second one, by opening time, those who came early. Entries are never
 removed in place: one that no longer applies (the patient was called, lost the seat or left) is
 dropped when it reaches the top, and a patient who moves gets a new entry (see ``Opd._react``).
+
+The room also knows which of its doctors are free, so an arrival asks one free doctor (the first
+in doctor order) rather than every doctor sharing the queue.
 """
 
 from __future__ import annotations
@@ -36,9 +39,28 @@ class WaitingRoom:
         self._open: list[tuple[Key, int, Patient]] = []  # by key
         self._early: list[tuple[float, int, Patient]] = []  # by the opening they wait for
         self._order = count()  # ties (one patient entered twice) in entry order, never compared
+        self._free: set[int] = set()  # doctor indices with nobody in their consulting room
+        self._free_order: list[int] = []  # the same as a heap; busy ones dropped when on top
 
     def __bool__(self) -> bool:
         return bool(self._open or self._early)
+
+    def doctor_free(self, index: int) -> None:
+        """Doctor ``index`` (one of this room's) has nobody in consultation."""
+        if index not in self._free:
+            self._free.add(index)
+            heapq.heappush(self._free_order, index)
+
+    def doctor_busy(self, index: int) -> None:
+        """Doctor ``index`` has called a patient in."""
+        self._free.discard(index)
+
+    def free_doctor(self) -> int | None:
+        """The first free doctor in doctor order, or None if all are busy."""
+        order, free = self._free_order, self._free
+        while order and order[0] not in free:
+            heapq.heappop(order)
+        return order[0] if order else None
 
     def add(self, patient: Patient) -> None:
         """Enter ``patient`` (again after a move: the entry under the old key is dropped later)."""
