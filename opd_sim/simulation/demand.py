@@ -7,6 +7,7 @@ their own streams before the clock starts; FOLLOWUP requests arise later from co
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from opd_sim.scenario.model import AdvanceBookings, source_key
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
 from opd_sim.simulation.patients import Attributes, draw_attributes
 
-__all__ = ["Cohort", "Requests", "cohort_rows", "draw_requests"]
+__all__ = ["Cohort", "Requests", "draw_requests"]
 
 
 @dataclass(slots=True)
@@ -39,28 +40,62 @@ class Cohort:
     on_the_day: bool = False
 
 
-def cohort_rows(cohort: Cohort) -> list[tuple[Any, ...]]:
-    """Each request of a cohort as a tuple of plain Python values: (requested_at, day, doctor,
-    slot_index, lead_days, consult, punctuality, no_show, cancel_before, return_after,
-    return_slot_fraction); ``consult`` is the request's row of ``attributes.consult`` (one time
-    per doctor) when the doctor is not known: kept in numpy, 8 bytes a doctor, not 32."""
-    a = cohort.attributes
-    consult = a.consult.astype(float) if a.consult.ndim == 1 else np.arange(len(a.consult))
-    columns = [cohort.requested_at.astype(float), cohort.day.astype(int),
-               cohort.doctor.astype(int), cohort.slot_index.astype(int),
-               cohort.lead_days.astype(float), consult,
-               a.punctuality.astype(float), a.no_show.astype(bool), a.cancel_before.astype(float),
-               a.return_after.astype(int), a.return_slot_fraction.astype(float)]  # fmt: skip
-    return list(zip(*(column.tolist() for column in columns), strict=True))
-
-
-@dataclass(slots=True)
 class Requests:
-    """All cohorts and the order in which their requests reach the engine."""
+    """Every exogenous request in the order it reaches the engine.
 
-    cohorts: list[Cohort]
-    times: list[float]  # request times, ascending
-    order: list[tuple[int, int]]  # (cohort index, index within cohort), aligned with times
+    Kept as numpy columns in request order and handed out by :meth:`rows` as tuples of plain
+    Python values, a block at a time: reading numpy values one by one is slow, and the whole
+    table as Python objects took about 350 bytes a request. ``order`` pairs each request with
+    its cohort and its index within that cohort; ``times`` are the requests' times, ascending.
+    """
+
+    BLOCK = 4096  # rows made Python values at a time
+
+    def __init__(self, cohorts: list[Cohort], times: Any, order: Any) -> None:
+        pairs = np.asarray(order, dtype=np.int64).reshape(-1, 2)
+        which, within = pairs[:, 0], pairs[:, 1]
+        self.times = np.asarray(times, dtype=np.float64)
+        self.sources = [cohort.source for cohort in cohorts]
+        #: per cohort: its patients turn up unbooked and book on arrival, as walk-ins do
+        self.unbooked = [c.on_the_day or c.source is Source.WALKIN for c in cohorts]
+        #: per cohort: the attributes whose 2-D ``consult`` holds a time per kind of doctor
+        self.consult_by_doctor = [c.attributes if c.attributes.consult.ndim == 2 else None
+                                  for c in cohorts]  # fmt: skip
+        offsets = np.cumsum([0] + [len(c.requested_at) for c in cohorts])[:-1]
+        position = offsets[which] + within if len(pairs) else np.zeros(0, dtype=np.int64)
+
+        def column(pick: Any, dtype: Any) -> np.ndarray:
+            parts = [np.asarray(pick(c), dtype=dtype) for c in cohorts]
+            merged = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+            return merged[position]
+
+        def consult(c: Cohort) -> np.ndarray:
+            drawn = c.attributes.consult
+            return drawn if drawn.ndim == 1 else np.full(len(drawn), np.nan)
+
+        self._columns = [
+            self.times, which, column(lambda c: c.day, np.int64),
+            column(lambda c: c.doctor, np.int64), column(lambda c: c.slot_index, np.int64),
+            column(lambda c: c.lead_days, np.float64), column(consult, np.float64), within,
+            column(lambda c: c.attributes.punctuality, np.float64),
+            column(lambda c: c.attributes.no_show, bool),
+            column(lambda c: c.attributes.cancel_before, np.float64),
+            column(lambda c: c.attributes.return_after, np.int64),
+            column(lambda c: c.attributes.return_slot_fraction, np.float64),
+        ]  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """Each request in order: (requested_at, cohort index, day, doctor, slot_index,
+        lead_days, consult, index within cohort, punctuality, no_show, cancel_before,
+        return_after, return_slot_fraction). ``consult`` is NaN where the doctor is chosen on
+        arrival: then it is ``consult_by_doctor[cohort].consult_for(index, doctor)``."""
+        columns = self._columns
+        for start in range(0, len(self.times), self.BLOCK):
+            stop = start + self.BLOCK
+            yield from zip(*(values[start:stop].tolist() for values in columns), strict=True)
 
 
 def _advance(scenario: Scenario, calendar: SlotCalendar, demand: AdvanceBookings,
@@ -190,8 +225,4 @@ def draw_requests(scenario: Scenario, calendar: SlotCalendar,
     which = np.concatenate([np.full(len(c.requested_at), i) for i, c in enumerate(cohorts)])
     within = np.concatenate([np.arange(len(c.requested_at)) for c in cohorts])
     order = np.lexsort((within, priority, all_times))
-    return Requests(
-        cohorts=cohorts,
-        times=all_times[order].tolist(),
-        order=list(zip(which[order].tolist(), within[order].tolist(), strict=True)),
-    )
+    return Requests(cohorts, all_times[order], np.stack([which[order], within[order]], axis=1))

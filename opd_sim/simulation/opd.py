@@ -8,6 +8,7 @@ are built once, after the run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,8 @@ from opd_sim.engine import (
 )
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, SlotCalendar
-from opd_sim.simulation.demand import Cohort, Requests, cohort_rows, draw_requests
+from opd_sim.simulation.collector import collector_paused
+from opd_sim.simulation.demand import Requests, draw_requests
 from opd_sim.simulation.patients import FollowUpDraws, Patient, no_show_rule
 from opd_sim.simulation.registration import Registration
 from opd_sim.simulation.rooms import SERVICE_ORDERS, ConsultingRoom
@@ -87,8 +89,8 @@ class Opd:
                          for d in range(self.calendar.days)]  # fmt: skip
         self.patients: list[Patient | None] = [None]  # indexed by token id
         self.expired_at_day_end = 0
-        self._next_request = 0
-        self._rows: dict[int, list[tuple[Any, ...]]] = {}
+        self._rows: Iterator[tuple[Any, ...]] = iter(())
+        self._next_row: tuple[Any, ...] | None = None
         self._grace = {s: no_show_rule(scenario, s).declare_after_minutes for s in Source}
         self._service_key = SERVICE_ORDERS[scenario.service_order]
         self.rooms = self._make_rooms(scenario)
@@ -121,8 +123,11 @@ class Opd:
             for open_, _close in calendar.windows(day):
                 self._at(open_, self._poke_all)
             self._at((day + 1) * MINUTES_PER_DAY, self._end_day, day)
+        self._rows = self.requests.rows()
+        self._next_row = next(self._rows, None)
         self._feed()
-        self.env.run()
+        with collector_paused():  # millions of long-lived objects, no cycles: see collector
+            self.env.run()
         return self
 
     def _at(self, time: float, callback: Any, arg: Any = None) -> None:
@@ -134,33 +139,30 @@ class Opd:
 
     def _feed(self, _step: Any = None) -> None:
         """Make every exogenous request that is due, then wait for the next one."""
-        times, order, cohorts = self.requests.times, self.requests.order, self.requests.cohorts
         now = self.env.now
-        i = self._next_request
-        while i < len(times) and times[i] <= now:
-            cohort_index, k = order[i]
-            self._request(cohorts[cohort_index], k)
-            i += 1
-        self._next_request = i
-        if i < len(times):
-            self._at(times[i], self._feed)
+        row = self._next_row
+        while row is not None and row[0] <= now:
+            self._request(row)
+            row = next(self._rows, None)
+        self._next_row = row
+        if row is not None:
+            self._at(row[0], self._feed)
 
     # ---------------------------------------------------------------- bookings
 
-    def _request(self, cohort: Cohort, k: int) -> None:
-        rows = self._rows.get(id(cohort))
-        if rows is None:  # plain Python values: far cheaper to read one by one than numpy's
-            rows = self._rows[id(cohort)] = cohort_rows(cohort)
-        at, day, doctor, slot_index, lead, consult, punctuality, no_show, cancel_before, \
-            return_after, fraction = rows[k]
-        source = cohort.source
+    def _request(self, row: tuple[Any, ...]) -> None:
+        at, cohort, day, doctor, slot_index, lead, consult, index, punctuality, no_show, \
+            cancel_before, return_after, fraction = row
+        requests = self.requests
+        source = requests.sources[cohort]
         calendar = self.calendar
-        walks_in = source is Source.WALKIN or cohort.on_the_day
+        walks_in = requests.unbooked[cohort]
         if walks_in:
             slot_id = self.registration.slot_for(day, at, source)
             doctor = calendar.slot_doctor[slot_id]
-            # one consultation time was drawn for every doctor; ``consult`` is the row
-            consult = float(cohort.attributes.consult[consult, doctor])
+            by_doctor = requests.consult_by_doctor[cohort]
+            assert by_doctor is not None  # the doctor is chosen now: a time per kind of doctor
+            consult = by_doctor.consult_for(index, doctor)
         elif source is Source.EMERGENCY:
             index = min(calendar.slot_index_at(at - day * MINUTES_PER_DAY),
                         calendar.slots_per_day - 1)  # fmt: skip

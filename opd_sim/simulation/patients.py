@@ -52,8 +52,11 @@ class Patient:
 class Attributes:
     """Drawn attributes of a batch of ``n`` patients of one source, as numpy arrays.
 
-    ``consult`` has one column per doctor when the doctor is chosen only on arrival (walk-ins):
-    each patient then carries a consultation time for every doctor they might be sent to.
+    When the doctor is chosen only on arrival (walk-ins), ``consult`` has one column per
+    distinct consultation-time distribution among the doctors, and ``consult_column[d]`` is
+    doctor ``d``'s column: each patient carries a time for every kind of doctor they might be
+    sent to, and two doctors with the same distribution give them the same time (common random
+    numbers across doctors, and memory that grows with kinds of doctor, not with doctors).
     """
 
     consult: np.ndarray
@@ -63,6 +66,12 @@ class Attributes:
     cancel_before: np.ndarray
     return_after: np.ndarray
     return_slot_fraction: np.ndarray
+    consult_column: tuple[int, ...] | None = None  # None: column ``d`` is doctor ``d``'s
+
+    def consult_for(self, row: int, doctor: int) -> float:
+        """Patient ``row``'s consultation minutes with doctor ``doctor`` (2-D ``consult``)."""
+        column = doctor if self.consult_column is None else self.consult_column[doctor]
+        return float(self.consult[row, column])
 
 
 def no_show_rule(scenario: Scenario, source: Source) -> NoShow:
@@ -85,9 +94,10 @@ def draw_attributes(
     """Draw the attributes of ``len(lead_days)`` patients of ``source``.
 
     ``doctors`` holds each patient's doctor index, or is None when the doctor is not yet known
-    (then a consultation time is drawn for every doctor). Each stream is drawn from in one fixed
-    order, so a batch always consumes the same numbers. ``present``: the patients turn up
-    unbooked (as walk-ins and emergencies always do), so they draw no punctuality.
+    (then a consultation time is drawn for every kind of doctor: see :class:`Attributes`).
+    Each stream is drawn from in one fixed order, so a batch always consumes the same numbers.
+    ``present``: the patients turn up unbooked (as walk-ins and emergencies always do), so they
+    draw no punctuality.
     """
     n = len(lead_days)
     consult_rng = streams["consult"]
@@ -96,15 +106,20 @@ def draw_attributes(
         overrides.get(source_key(source), doctor.consult_minutes)
         for overrides, doctor in zip(by_source, scenario.doctors, strict=True)
     ]
+    # doctors with equal distributions share one column of draws (in order of first appearance)
+    columns: dict[Any, int] = {}
+    column = tuple(columns.setdefault(dist, len(columns)) for dist in by_doctor)
+    kinds = list(columns)
     consult: np.ndarray
     if doctors is None:
-        consult = np.empty((n, len(by_doctor)))
-        for j, dist in enumerate(by_doctor):
+        consult = np.empty((n, len(kinds)))
+        for j, dist in enumerate(kinds):
             consult[:, j] = dist.draw(consult_rng, n)
     else:
         consult = np.empty(n)
-        for j, dist in enumerate(by_doctor):
-            mask = doctors == j
+        kind_of = np.asarray(column, dtype=np.int64)[doctors] if n else np.zeros(0, np.int64)
+        for j, dist in enumerate(kinds):
+            mask = kind_of == j
             count = int(mask.sum())
             if count:
                 consult[mask] = dist.draw(consult_rng, count)
@@ -140,6 +155,7 @@ def draw_attributes(
         cancel_before=cancel_before,
         return_after=np.where(returns, after, 0).astype(np.int64),
         return_slot_fraction=fraction,
+        consult_column=column if doctors is None else None,
     )
 
 
@@ -147,8 +163,8 @@ class FollowUpDraws:
     """Attributes of FOLLOWUP patients, drawn ``block`` patients at a time as they are needed.
 
     A follow-up's doctor is known only when it is booked, so each block carries a consultation
-    time for every doctor (like walk-ins); the no-show chance, which depends on the lead time,
-    is applied to the block's uniform draw when the patient is taken.
+    time for every kind of doctor (like walk-ins); the no-show chance, which depends on the lead
+    time, is applied to the block's uniform draw when the patient is taken.
     """
 
     def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator],
@@ -172,6 +188,6 @@ class FollowUpDraws:
         self._next += 1
         rule = self._rule
         chance = min(rule.probability + rule.per_lead_day * lead_days, rule.max)
-        return (float(drawn.consult[k, doctor]), float(drawn.punctuality[k]),
+        return (drawn.consult_for(k, doctor), float(drawn.punctuality[k]),
                 bool(drawn.stays_away[k] < chance), float(drawn.cancel_before[k]),
                 int(drawn.return_after[k]), float(drawn.return_slot_fraction[k]))  # fmt: skip

@@ -19,6 +19,7 @@ import pandas as pd
 
 from opd_sim.engine import Policy, make_policy
 from opd_sim.scenario import Scenario
+from opd_sim.simulation.collector import collector_paused
 from opd_sim.simulation.frames import decisions_frame, patients_frame, slots_frame
 from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.streams import child, replication_seeds
@@ -67,13 +68,14 @@ class ReplicationResult(NamedTuple):
 
 def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication: int,
               policy: Policy | None = None) -> ReplicationResult:  # fmt: skip
-    opd = Opd(scenario, sequence, policy=policy).run()
-    unfinished = opd.unfinished()
-    if unfinished:  # every token must end CANCELLED, NO_SHOW, COMPLETED or EXPIRED
-        raise RuntimeError(f"tokens left unfinished after the run: {unfinished[:10]}")
-    decisions = decisions_frame(opd, replication)
-    patients = patients_frame(opd, replication)
-    slots = slots_frame(opd, replication)
+    with collector_paused():  # the run and its frames make millions of objects, no cycles
+        opd = Opd(scenario, sequence, policy=policy).run()
+        unfinished = opd.unfinished()
+        if unfinished:  # every token must end CANCELLED, NO_SHOW, COMPLETED or EXPIRED
+            raise RuntimeError(f"tokens left unfinished after the run: {unfinished[:10]}")
+        decisions = decisions_frame(opd, replication)
+        patients = patients_frame(opd, replication)
+        slots = slots_frame(opd, replication)
     steady = scenario.steady_state
     warmup, cooldown = (steady.warmup_minutes, steady.cooldown_minutes) if steady else (0.0, 0.0)
     summary = summarize(opd, decisions, patients, warmup, cooldown)
