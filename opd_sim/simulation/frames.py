@@ -6,8 +6,8 @@ of different runs concatenate and compare without dtype surprises.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -47,35 +47,56 @@ SLOT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _category(codes: list[int] | np.ndarray, categories: list[str]) -> pd.Categorical:
+#: Ids, counts and replication numbers: 4 bytes each (runs are held far below 2**31 tokens, see
+#: opd_sim.limits), so a decision row takes under 60 bytes in memory, not 86.
+WHOLE = np.int32
+NULLABLE_WHOLE = "Int32"
+
+
+def _category(codes: Any, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=categories)
 
 
-def _source(codes: list[int]) -> pd.Categorical:
+def _source(codes: Any) -> pd.Categorical:
     return _category(np.asarray(codes, dtype=np.int64) - 1, SOURCE_CATEGORIES)  # value 1..5
 
 
-def _decision_columns(opd: Opd) -> dict[str, Callable[[list[Any]], Any]]:
-    """How each field of :class:`~opd_sim.engine.Decision` becomes a typed column."""
+def _column(values: Iterable[Any], dtype: Any, n: int) -> np.ndarray:
+    """``n`` values straight into an array (no list in between)."""
+    return np.fromiter(values, dtype=dtype, count=n)
+
+
+def _coded(values: Iterable[Any], n: int, code: dict[Any, int],
+           categories: list[str]) -> pd.Categorical:  # fmt: skip
+    """Enum members as a categorical with a fixed category list."""
+    return _category(_column(map(code.__getitem__, values), np.int64, n), categories)
+
+
+def _decision_columns(opd: Opd) -> dict[str, Callable[[Iterable[Any], int], Any]]:
+    """How each field of :class:`~opd_sim.engine.Decision` becomes a typed column, given the
+    field's values in log order and their number."""
     doctors = list(opd.calendar.doctor_ids)
     doctor_code = {d: i for i, d in enumerate(doctors)}
 
-    def related(values: list[Any]) -> pd.arrays.IntegerArray:
-        data = np.array([0 if r is None else r for r in values], dtype=np.int64)
-        return pd.arrays.IntegerArray(data, np.array([r is None for r in values], dtype=bool))
+    def related(values: Iterable[Any], n: int) -> pd.arrays.IntegerArray:
+        tokens = np.array(list(values), dtype=object) if n else np.zeros(0, dtype=object)
+        missing = np.array([token is None for token in tokens], dtype=bool)
+        data = np.where(missing, 0, tokens).astype(WHOLE)
+        return pd.arrays.IntegerArray(data, missing.astype(bool))
 
-    def whole(values: list[Any]) -> np.ndarray:
-        return np.asarray(values, dtype=np.int64)
+    def whole(values: Iterable[Any], n: int) -> np.ndarray:
+        return _column(values, WHOLE, n)
 
     return {
-        "time": lambda values: np.asarray(values, dtype=np.float64),
-        "kind": lambda values: _category([_KIND_CODE[k] for k in values], KIND_CATEGORIES),
+        "time": lambda values, n: _column(values, np.float64, n),
+        "kind": lambda values, n: _coded(values, n, _KIND_CODE, KIND_CATEGORIES),
         "token_id": whole,
-        "source": lambda values: _source([int(s) for s in values]),
-        "doctor_id": lambda values: _category([doctor_code[d] for d in values], doctors),
+        "source": lambda values, n: _source(_column(values, np.int64, n)),
+        "doctor_id": lambda values, n: _category(
+            _column(map(doctor_code.__getitem__, values), np.int64, n), doctors),
         "slot_id": whole,
         "related_token_id": related,
-        "reason": lambda values: pd.array(values, dtype="string"),
+        "reason": lambda values, n: pd.array(list(values), dtype="string"),
         "seats_held": whole,
         "capacity": whole,
     }
@@ -91,47 +112,49 @@ def decisions_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
     missing = set(Decision._fields) - set(converters)
     if missing:  # a field added to the record without saying how it becomes a column
         raise TypeError(f"no column type for decision fields {sorted(missing)}")
-    values: dict[str, list[Any]] = {name: [getattr(d, name) for d in log]
-                                     for name in Decision._fields}  # fmt: skip
-    slot_ids = np.asarray(values["slot_id"], dtype=np.int64)
+    columns = {name: converters[name](map(itemgetter(i), log), n)
+               for i, name in enumerate(Decision._fields)}  # fmt: skip
     return pd.DataFrame({
-        "replication": np.full(n, replication, dtype=np.int64),
-        "day": np.asarray(opd.calendar.slot_day, dtype=np.int64)[slot_ids],
-        **{name: converters[name](values[name]) for name in Decision._fields},
+        "replication": np.full(n, replication, dtype=WHOLE),
+        "day": np.asarray(opd.calendar.slot_day, dtype=WHOLE)[columns["slot_id"]],
+        **columns,
     })  # fmt: skip
 
 
 def patients_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
     """One row per token: the patient's source, doctor, slot, times and final status."""
     patients = [p for p in opd.patients if p is not None]
+    tokens = [p.token for p in patients]
     calendar = opd.calendar
     n = len(patients)
-    tokens = [p.token for p in patients]
-    slot_ids = np.array([t.slot_id for t in tokens], dtype=np.int64)
     doctors = list(calendar.doctor_ids)
-    arrived = np.array([p.arrived_at for p in patients], dtype=np.float64)
-    start = np.array([p.consult_start for p in patients], dtype=np.float64)
+
+    def field(items: list[Any], name: str, dtype: Any) -> np.ndarray:
+        return _column(map(attrgetter(name), items), dtype, n)
+
+    slot_ids = field(tokens, "slot_id", WHOLE)
+    arrived = field(patients, "arrived_at", np.float64)
+    start = field(patients, "consult_start", np.float64)
     slot_start = np.asarray(calendar.slot_start, dtype=np.float64)[slot_ids]
-    nan = math.nan
     return pd.DataFrame({
-        "replication": np.full(n, replication, dtype=np.int64),
-        "token_id": np.array([t.id for t in tokens], dtype=np.int64),
-        "source": _source([int(t.source) for t in tokens]),
-        "doctor_id": _category([p.doctor for p in patients], doctors),
-        "day": np.asarray(calendar.slot_day, dtype=np.int64)[slot_ids],
+        "replication": np.full(n, replication, dtype=WHOLE),
+        "token_id": field(tokens, "id", WHOLE),
+        "source": _source(field(tokens, "source", np.int64)),
+        "doctor_id": _category(field(patients, "doctor", np.int64), doctors),
+        "day": np.asarray(calendar.slot_day, dtype=WHOLE)[slot_ids],
         "slot_id": slot_ids,
-        "requested_slot_id": np.array([t.requested_slot_id for t in tokens], dtype=np.int64),
-        "requested_at": np.array([t.requested_at for t in tokens], dtype=np.float64),
+        "requested_slot_id": field(tokens, "requested_slot_id", WHOLE),
+        "requested_at": field(tokens, "requested_at", np.float64),
         "slot_start": slot_start,
         "arrived_at": arrived,
         "consult_start": start,
-        "consult_end": np.array([p.consult_end for p in patients], dtype=np.float64),
-        "seen_by": _category([p.seen_by for p in patients], doctors),  # code -1: not seen
-        "wait_minutes": start - arrived if n else np.array([nan] * 0),
+        "consult_end": field(patients, "consult_end", np.float64),
+        "seen_by": _category(field(patients, "seen_by", np.int64), doctors),  # -1: not seen
+        "wait_minutes": start - arrived,
         # past the appointment: an early arrival's own earliness is not the OPD's delay
-        "delay_minutes": start - np.maximum(arrived, slot_start) if n else np.array([nan] * 0),
-        "status": _category([_STATUS_CODE[t.status] for t in tokens], STATUS_CATEGORIES),
-        "times_bumped": np.array([t.times_bumped for t in tokens], dtype=np.int64),
+        "delay_minutes": start - np.maximum(arrived, slot_start),
+        "status": _coded(map(attrgetter("status"), tokens), n, _STATUS_CODE, STATUS_CATEGORIES),
+        "times_bumped": field(tokens, "times_bumped", WHOLE),
     })  # fmt: skip
 
 
@@ -141,22 +164,24 @@ def slots_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
     where each decision carries the seats held in its slot right after it)."""
     calendar, engine = opd.calendar, opd.engine
     n = calendar.slot_count
-    slot_ids = np.arange(1, n + 1, dtype=np.int64)
-    most = [0] * (n + 1)  # indexed by slot id; a slot no decision touched never held a seat
-    for decision in engine.log:
-        if decision.seats_held > most[decision.slot_id]:
-            most[decision.slot_id] = decision.seats_held
-    capacity = np.array([engine.slots[s].capacity for s in range(1, n + 1)], dtype=np.int64)
-    most_held = np.array(most[1:], dtype=np.int64)
+    log = engine.log
+    slot_field, held_field = Decision._fields.index("slot_id"), Decision._fields.index("seats_held")
+    # indexed by slot id; a slot no decision touched never held a seat
+    most = np.zeros(n + 1, dtype=np.int64)
+    np.maximum.at(most, _column(map(itemgetter(slot_field), log), np.int64, len(log)),
+                  _column(map(itemgetter(held_field), log), np.int64, len(log)))  # fmt: skip
+    slots = [engine.slots[s] for s in range(1, n + 1)]
+    capacity = _column(map(attrgetter("capacity"), slots), WHOLE, n)
+    most_held = most[1:].astype(WHOLE)
     return pd.DataFrame({
-        "replication": np.full(n, replication, dtype=np.int64),
-        "slot_id": slot_ids,
+        "replication": np.full(n, replication, dtype=WHOLE),
+        "slot_id": np.arange(1, n + 1, dtype=WHOLE),
         "doctor_id": _category(calendar.slot_doctor[1:], list(calendar.doctor_ids)),
-        "day": np.array(calendar.slot_day[1:], dtype=np.int64),
+        "day": np.array(calendar.slot_day[1:], dtype=WHOLE),
         "start": np.array(calendar.slot_start[1:], dtype=np.float64),
         "end": np.array(calendar.slot_end[1:], dtype=np.float64),
         "capacity": capacity,
-        "seats_held": np.array([engine.seats_held(s) for s in range(1, n + 1)], dtype=np.int64),
+        "seats_held": _column(map(engine.seats_held, range(1, n + 1)), WHOLE, n),
         "most_seats_held": most_held,
-        "overbooked_by": np.maximum(most_held - capacity, 0),
+        "overbooked_by": np.maximum(most_held - capacity, 0).astype(WHOLE),
     })  # fmt: skip

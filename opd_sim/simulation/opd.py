@@ -39,6 +39,7 @@ __all__ = ["Opd"]
 
 _EPS = 1e-9
 _ALLOCATED = TokenStatus.ALLOCATED
+_ALLOCATED_KIND, _COMPLETED_KIND = DecisionKind.ALLOCATED, DecisionKind.COMPLETED
 _WAITLISTED = TokenStatus.WAITLISTED
 _MOVED = (DecisionKind.PROMOTED, DecisionKind.REALLOCATED, DecisionKind.BUMPED,
           DecisionKind.WAITLISTED)  # fmt: skip
@@ -206,6 +207,8 @@ class Opd:
         patients = self.patients
         for decision in decisions:
             kind = decision.kind
+            if kind is _ALLOCATED_KIND or kind is _COMPLETED_KIND:  # the usual decisions
+                continue
             if kind in _FELL:
                 self.registration.counts_fell(decision.slot_id)
             if kind not in _MOVED:
@@ -318,8 +321,9 @@ class Opd:
         start = patient.consult_start
         day = self.calendar.slot_day[patient.token.slot_id]
         inside = 0.0
-        for open_, close in self._windows[day]:
-            inside += max(0.0, min(now, close) - max(start, open_))
+        for open_, close in self._windows[day]:  # the part of start..now inside each session
+            if start < close and now > open_:
+                inside += (now if now < close else close) - (start if start > open_ else open_)
         room.busy_minutes += now - start
         room.busy_in_session_minutes += inside
         room.patients_seen += 1

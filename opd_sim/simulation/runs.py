@@ -68,7 +68,9 @@ class ReplicationResult(NamedTuple):
 
 def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication: int,
               policy: Policy | None = None) -> ReplicationResult:  # fmt: skip
-    with collector_paused():  # the run and its frames make millions of objects, no cycles
+    # the run makes millions of long-lived objects and no cycles: the collector's passes over
+    # them, until the replication is done with, are pure cost (see collector)
+    with collector_paused():
         opd = Opd(scenario, sequence, policy=policy).run()
         unfinished = opd.unfinished()
         if unfinished:  # every token must end CANCELLED, NO_SHOW, COMPLETED or EXPIRED
@@ -76,10 +78,13 @@ def _simulate(scenario: Scenario, sequence: np.random.SeedSequence, replication:
         decisions = decisions_frame(opd, replication)
         patients = patients_frame(opd, replication)
         slots = slots_frame(opd, replication)
-    steady = scenario.steady_state
-    warmup, cooldown = (steady.warmup_minutes, steady.cooldown_minutes) if steady else (0.0, 0.0)
-    summary = summarize(opd, decisions, patients, warmup, cooldown)
-    return ReplicationResult(decisions, patients, slots, summary, opd.decision_count)
+        steady = scenario.steady_state
+        warmup, cooldown = ((steady.warmup_minutes, steady.cooldown_minutes) if steady
+                            else (0.0, 0.0))  # fmt: skip
+        summary = summarize(opd, decisions, patients, warmup, cooldown)
+        count = opd.decision_count
+        del opd  # freed here, by reference counting, while the collector is still paused
+    return ReplicationResult(decisions, patients, slots, summary, count)
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int,

@@ -224,7 +224,7 @@ def test_no_seat_limit_never_waitlists():
 
 
 def test_frames_have_stable_dtypes():
-    """Categoricals carry every category, used or not; ints are int64, times float64."""
+    """Categoricals carry every category, used or not; ints are int32, times float64."""
     from opd_sim.simulation import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS_CATEGORIES
 
     result = shipped_run("textbook_mm1")  # walk-ins only: most categories unused
@@ -239,6 +239,6 @@ def test_frames_have_stable_dtypes():
          ["requested_at", "slot_start", "arrived_at", "consult_start", "consult_end",
           "wait_minutes"]),
     ):  # fmt: skip
-        assert all(frame[c].dtype == np.int64 for c in ints)
+        assert all(frame[c].dtype == np.int32 for c in ints)
         assert all(frame[c].dtype == np.float64 for c in floats)
-    assert decisions["related_token_id"].dtype == pd.Int64Dtype()
+    assert decisions["related_token_id"].dtype == pd.Int32Dtype()
