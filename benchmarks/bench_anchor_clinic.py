@@ -6,7 +6,8 @@ The workload: 10 doctors sharing one queue (no seat limit), Poisson arrivals of 
 five non-preemptive priority classes (EMERGENCY / PAID / FOLLOWUP / ONLINE / WALKIN, 5 / 10 / 15 /
 30 / 40 %), exponential consultations of mean 10 minutes: an M/M/10 priority queue at rho = 0.85.
 opd_sim runs it as a scenario (one 24-hour session a day, as many days as make about N patients)
-through ``opd_sim.simulation.single_run``, with full decision logging and frames; the baseline is
+through ``opd_sim.simulation.single_run``, with full decision logging, and writes its frames as
+``opd-sim run`` does (Parquet, through ``opd_sim.run_output.write_run``); the baseline is
 the same flow written directly in SimPy (one arrival stream with class draws, a process per
 patient on a ``simpy.PriorityResource(capacity=10)``), run for about N patients.
 
@@ -29,7 +30,9 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from opd_sim import theory
 
@@ -75,12 +78,17 @@ steady_state: {{warmup_minutes: {WARMUP:g}, cooldown_minutes: {COOLDOWN:g}}}
 
 def run_opd_sim(patients: int) -> dict:
     """opd_sim on the scenario: patients seen, seconds, per-class mean waits."""
+    from opd_sim.run_output import write_run
     from opd_sim.scenario import scenario_from_text
     from opd_sim.simulation import single_run
 
-    began = time.perf_counter()
-    result = single_run(scenario_from_text(scenario_text(days_for(patients)), "anchor.yaml"))
-    seconds = time.perf_counter() - began
+    scenario = scenario_from_text(scenario_text(days_for(patients)), "anchor.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        result = single_run(scenario)
+        # the frames written as `opd-sim run` writes them (the report and figures left out)
+        write_run(result, Path(tmp) / "run", {}, report=False)
+        seconds = time.perf_counter() - began
     by_source = result.summary["waits"]["by_source"]
     return {"patients": len(result.patients), "seconds": seconds,
             "waits": [by_source[s]["mean"] for s in SOURCES]}  # fmt: skip

@@ -9,6 +9,7 @@ are built once, after the run.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -111,8 +112,7 @@ class Opd:
     def _waiting_room(self) -> WaitingRoom:
         """A room calling patients in the scenario's ``service_order``."""
         starts, opens = self.calendar.slot_start, self.calendar.slot_session_open
-        service_key = self._service_key
-        return WaitingRoom(lambda patient: service_key(patient, starts),
+        return WaitingRoom(partial(self._service_key, slot_start=starts),
                            lambda patient: opens[patient.token.slot_id])  # fmt: skip
 
     # ------------------------------------------------------------------ driver
@@ -136,7 +136,9 @@ class Opd:
         ``step.arg`` is ``arg``."""
         env = self.env
         delay = time - env.now
-        env.schedule(_Call(callback, arg), NORMAL, delay if delay > 0 else 0)  # type: ignore[arg-type]
+        if delay < 0:
+            delay = 0
+        env.schedule(_Call(callback, arg), NORMAL, delay)  # type: ignore[arg-type]
 
     def _feed(self, _step: Any = None) -> None:
         """Make every exogenous request that is due, then wait for the next one."""

@@ -41,7 +41,9 @@ class Registration:
         """The slot a patient of ``source`` arriving unbooked at minute ``now`` of ``day`` gets."""
         calendar = self._calendar
         per_day = calendar.slots_per_day
-        first = min(calendar.slot_index_at(now - day * MINUTES_PER_DAY), per_day - 1)
+        first = calendar.slot_index_at(now - day * MINUTES_PER_DAY)
+        if first >= per_day:  # after the day's last slot: its last slot
+            first = per_day - 1
         for index in range(first, per_day):
             slot_id = self._fewest_seats_taken(day, index, source)
             if slot_id is not None:
@@ -86,7 +88,9 @@ class Registration:
         fewest seats taken (ties: doctor order), or None if none has one."""
         engine = self._engine
         seats_held = engine.seats_held
-        heap = self._heap(self._by_seats, day, index, seats_held)
+        heap = self._by_seats.get((day, index))
+        if heap is None:
+            heap = self._heap(self._by_seats, day, index, seats_held)
         while heap:
             taken, doctor, slot_id = heap[0]
             now_taken = seats_held(slot_id)
