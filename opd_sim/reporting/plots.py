@@ -46,6 +46,10 @@ PLOTS = {
 #: made years ahead would otherwise ask for a line a day, millions of them).
 MIDNIGHT_LINES_UP_TO_DAYS = 60
 
+#: Doctors given a bar each in doctor_time.png; past this, those with the most overtime.
+MOST_DOCTORS_SHOWN = 40
+
+
 def _figure(width: float = 9.0, height: float = 4.2, columns: int = 1, **options: Any
             ) -> tuple[Any, Any]:  # fmt: skip
     # a bare Figure, not pyplot: nothing global, no window, safe in worker processes
@@ -224,6 +228,11 @@ def doctor_time(patients: pd.DataFrame, slots: pd.DataFrame, replications: int =
     if not len(slots):
         return _nothing(title, "no doctor had a session")
     table = doctor_workload(patients, slots)
+    shown = ""
+    if len(table) > MOST_DOCTORS_SHOWN:  # a bar each for hundreds is unreadable (and huge)
+        order = np.argsort(-table["overtime_minutes"].to_numpy(dtype=np.float64), kind="stable")
+        table = table.iloc[np.sort(order[:MOST_DOCTORS_SHOWN])]
+        shown = f"\nthe {MOST_DOCTORS_SHOWN} doctors with the most overtime, of {len(order)}"
     minutes = table[["busy_in_session_minutes", "idle_minutes", "overtime_minutes"]] / replications
     doctors = [str(d) for d in table.index]
     fig, ax = _figure(height=1.6 + 0.3 * max(2, len(doctors)))
@@ -243,7 +252,8 @@ def doctor_time(patients: pd.DataFrame, slots: pd.DataFrame, replications: int =
     ax.tick_params(axis="y", labelsize="small")
     ax.set_xlabel(f"minutes{_per(replications)}")
     ax.set_ylabel("doctor")
-    ax.set_title(f"{title} (label: utilisation = consulting in session / session minutes)")
+    ax.set_title(f"{title} (label: utilisation = consulting in session / session minutes)"
+                 f"{shown}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 

@@ -2,7 +2,8 @@
 
 A run's memory grows with its tokens (each keeps a patient, its decisions and their frame rows),
 its slots, and the consultation times drawn for patients whose doctor is chosen on the day (one
-for every doctor, so that any doctor may see them). :func:`estimate` works these out from the
+for every kind of doctor, that is every distinct consultation-time distribution, so that any
+doctor may see them). :func:`estimate` works these out from the
 scenario's rates by arithmetic alone, in time proportional to the file, never to the run: no slot
 is cut and nothing is drawn. :func:`refusal` says when a run would be too big for ``opd-sim run``.
 """
@@ -13,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from opd_sim.limits import MAX_SLOTS, MAX_TOKENS
-from opd_sim.scenario.model import Scenario, WalkIns, slots_per_day
+from opd_sim.scenario.model import SOURCE_KEYS, Scenario, WalkIns, slots_per_day
 
 __all__ = [
     "DECISIONS_PER_TOKEN",
@@ -76,16 +77,18 @@ def estimate(scenario: Scenario) -> RunSize:
             drivers.insert(at + 1, f"demand.{name}.hourly_profile (up to {peak})")
     over_days = [f"days ({days:,})"] if days > 1 else []
     per_doctor = f"doctors ({doctors:,})"
+    kinds = _kinds_of_doctor(scenario)
+    per_kind = f"kinds of doctor ({kinds:,} distinct doctors[].consult_minutes)"
     walk_ins = sum(parts[f"demand.{name}.per_hour"][0] for name in unbooked)
     tokens = base + followups
     return RunSize(
         tokens=tokens,
         slots=doctors * days * slots_per_day(scenario.sessions, scenario.slot_minutes),
         decisions=tokens * DECISIONS_PER_TOKEN,
-        draws=(walk_ins + followups) * doctors,
+        draws=(walk_ins + followups) * kinds,
         token_fields=(*over_days, *drivers),
         slot_fields=(per_doctor, *over_days, f"slot_minutes ({_num(scenario.slot_minutes)})"),
-        draw_fields=(per_doctor, *over_days, *drivers),
+        draw_fields=(per_kind, *over_days, *drivers),
     )
 
 
@@ -105,7 +108,7 @@ def refusal(
     max_draws = DRAWS_PER_TOKEN * max_tokens
     if size.draws > max_draws:
         what = (f"a run would draw about {_count(size.draws)} consultation times for patients "
-                "who come unbooked or return (one per doctor each)")  # fmt: skip
+                "who come unbooked or return (one per kind of doctor each)")  # fmt: skip
         limit = f"{max_draws:,} ({DRAWS_PER_TOKEN} per token of --max-tokens)"
         return _refused(what, size.draw_fields, limit, "--max-tokens",
                         size.draws / DRAWS_PER_TOKEN)  # fmt: skip
@@ -115,6 +118,17 @@ def refusal(
 def _refused(what: str, fields: tuple[str, ...], limit: str, option: str, needs: float) -> str:
     return (f"{what}, driven by {', '.join(fields)}; the limit is {limit}: lower them, or pass "
             f"{option} {_round_up(needs)} if you mean it")  # fmt: skip
+
+
+def _kinds_of_doctor(scenario: Scenario) -> int:
+    """The most distinct consultation-time distributions among the doctors for any one source:
+    a patient whose doctor is chosen on the day draws one time for each."""
+    kinds = 1
+    for key in SOURCE_KEYS:
+        distributions = {doctor.consult_minutes_by_source.get(key, doctor.consult_minutes)
+                         for doctor in scenario.doctors}  # fmt: skip
+        kinds = max(kinds, len(distributions))
+    return kinds
 
 
 def _profile_hours(scenario: Scenario, arrivals: WalkIns) -> float:

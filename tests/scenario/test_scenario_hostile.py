@@ -44,8 +44,14 @@ HOSTILE = [
             + "    - {doctor: rao, time: '09:00', count: 10000}\n" * 2000, 0, 2),
     Hostile("a-thousandfold-rush", ONE_DOCTOR + "demand:\n  walkin: {per_hour: 10000, "
             "hourly_profile: [1000]}\n", 0, 2),
+    # every doctor a kind of its own: a walk-in draws a consultation time for each
     Hostile("walk-ins-for-every-doctor-of-many",
-            _doctors(2_000) + "demand: {walkin: {per_hour: 10000}}\n", 0, 2),
+            "doctors: [" + ", ".join(f"{{id: d{i}, consult_minutes: {{dist: fixed, value: "
+                                     f"{1 + i / 1000}}}}}" for i in range(2_000)) + "]\n"
+            + "demand: {walkin: {per_hour: 10000}}\n", 0, 2),
+    # the same doctors all alike: one time a walk-in, so the run goes ahead (and ends)
+    Hostile("walk-ins-for-many-alike-doctors",
+            _doctors(2_000) + "demand: {walkin: {per_hour: 10000}}\n", 0, 0),
     Hostile("lognormal-past-any-float", "doctors:\n  - id: a\n    consult_minutes: "
             "{dist: lognormal, mean: 1e-300, sd: 1000000}\n", 2, 2),
     Hostile("numbers-past-every-bound", "days: 1e308\nseed: -1\nslot_minutes: .inf\n" + ONE_DOCTOR

@@ -71,11 +71,16 @@ def test_follow_ups_chain_within_the_horizon() -> None:
     assert estimate(scenario_from_text(text)).tokens == pytest.approx(30 + 30 * (2 + 1 + 0) / 3)
 
 
-def test_unbooked_patients_draw_a_time_for_every_doctor() -> None:
-    """Walk-ins are counted once per doctor in ``draws`` (a consultation time for each)."""
-    doctors = "doctors: [" + ", ".join(f"{{id: d{i}}}" for i in range(100)) + "]\n"
-    text = doctors + "demand: {walkin: {per_hour: 10}, online: {per_day: 7}}\n"
-    assert estimate(scenario_from_text(text)).draws == pytest.approx(40 * 100)
+def test_unbooked_patients_draw_a_time_for_every_kind_of_doctor() -> None:
+    """Walk-ins are counted once per distinct consultation-time distribution in ``draws`` (a
+    time for each kind of doctor they may be sent to), not once per doctor."""
+    same = "doctors: [" + ", ".join(f"{{id: d{i}}}" for i in range(100)) + "]\n"
+    demand = "demand: {walkin: {per_hour: 10}, online: {per_day: 7}}\n"
+    assert estimate(scenario_from_text(same + demand)).draws == pytest.approx(40 * 1)
+    differ = "doctors: [" + ", ".join(
+        f"{{id: d{i}, consult_minutes: {{dist: fixed, value: {i % 7 + 1}}}}}" for i in range(100)
+    ) + "]\n"
+    assert estimate(scenario_from_text(differ + demand)).draws == pytest.approx(40 * 7)
 
 
 def test_refusal_counts_every_replication() -> None:
