@@ -152,6 +152,8 @@ class Opd:
         self._next_row = row
         if row is not None:
             self._at(row[0], self._feed)
+        else:  # every request made: the table's memory is free for the frames to come
+            self.requests = Requests([], [], [])
 
     # ---------------------------------------------------------------- bookings
 
