@@ -167,9 +167,9 @@ class Opd:
         if walks_in:
             slot_id = self.registration.slot_for(day, at, source)
             doctor = calendar.slot_doctor[slot_id]
-            by_doctor = requests.consult_by_doctor[cohort]
-            assert by_doctor is not None  # the doctor is chosen now: a time per kind of doctor
-            consult = by_doctor.consult_for(index, doctor)
+            drawn = requests.consult_by_doctor[cohort]
+            assert drawn is not None  # the doctor is chosen now: a time per kind of doctor
+            consult = drawn.consult_for(index, doctor)
         elif source is Source.EMERGENCY:
             index = min(calendar.slot_index_at(at - day * MINUTES_PER_DAY),
                         calendar.slots_per_day - 1)  # fmt: skip
@@ -189,7 +189,8 @@ class Opd:
         patient = Patient(outcome.token, doctor, lead_days, consult, punctuality, no_show,
                           cancel_before, return_after, return_fraction)  # fmt: skip
         self.patients.append(patient)
-        self._react(outcome.decisions)
+        if len(outcome.decisions) > 1:  # the booking's own decision alone moves nobody else
+            self._react(outcome.decisions)
         self._plan_day(patient, present)
         return patient
 
@@ -288,6 +289,8 @@ class Opd:
 
     def _call_in(self, queue: WaitingRoom) -> None:
         """Free doctors of the queue, in doctor order, call its ready patients in."""
+        if not queue.free_doctors:  # the usual case in a busy OPD
+            return
         now = self.env.now + _EPS
         while True:
             index = queue.free_doctor()
@@ -312,9 +315,10 @@ class Opd:
         room.current = patient
         room.queue.doctor_busy(room.index)
         patient.seen_by = room.index
-        patient.consult_start = now = self.env.now
+        patient.consult_start = self.env.now
         self.engine.start_consult(patient.token_id)
-        self._at(now + patient.consult_minutes, self._finish, room)
+        self.env.schedule(_Call(self._finish, room), NORMAL,  # type: ignore[arg-type]
+                          patient.consult_minutes)  # drawn >= 0
 
     def _finish(self, step: _Call) -> None:
         room: ConsultingRoom = step.arg
@@ -333,7 +337,7 @@ class Opd:
         room.busy_minutes += now - start
         room.busy_in_session_minutes += inside
         room.patients_seen += 1
-        self._react(self.engine.complete(patient.token_id, at=now).decisions)
+        self.engine.complete(patient.token_id, at=now)  # its one decision moves nobody else
         if patient.return_after_days:
             self._follow_up(patient)
         if room.current is None:  # nobody called it in meanwhile: it calls its next patient

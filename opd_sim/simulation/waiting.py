@@ -39,7 +39,8 @@ class WaitingRoom:
         self._open: list[tuple[Key, int, Patient]] = []  # by key
         self._early: list[tuple[float, int, Patient]] = []  # by the opening they wait for
         self._order = count()  # ties (one patient entered twice) in entry order, never compared
-        self._free: set[int] = set()  # doctor indices with nobody in their consulting room
+        #: doctor indices with nobody in their consulting room
+        self.free_doctors: set[int] = set()
         self._free_order: list[int] = []  # the same as a heap; busy ones dropped when on top
 
     def __bool__(self) -> bool:
@@ -47,17 +48,17 @@ class WaitingRoom:
 
     def doctor_free(self, index: int) -> None:
         """Doctor ``index`` (one of this room's) has nobody in consultation."""
-        if index not in self._free:
-            self._free.add(index)
+        if index not in self.free_doctors:
+            self.free_doctors.add(index)
             heapq.heappush(self._free_order, index)
 
     def doctor_busy(self, index: int) -> None:
         """Doctor ``index`` has called a patient in."""
-        self._free.discard(index)
+        self.free_doctors.discard(index)
 
     def free_doctor(self) -> int | None:
         """The first free doctor in doctor order, or None if all are busy."""
-        order, free = self._free_order, self._free
+        order, free = self._free_order, self.free_doctors
         while order and order[0] not in free:
             heapq.heappop(order)
         return order[0] if order else None
