@@ -76,7 +76,7 @@ class Requests:
         self._columns = [
             self.times, which, column(lambda c: c.day, np.int64),
             column(lambda c: c.doctor, np.int64), column(lambda c: c.slot_index, np.int64),
-            column(lambda c: c.lead_days, np.float64), column(consult, np.float64), within,
+            column(consult, np.float64), within,
             column(lambda c: c.attributes.punctuality, np.float64),
             column(lambda c: c.attributes.no_show, bool),
             column(lambda c: c.attributes.cancel_before, np.float64),
@@ -89,7 +89,7 @@ class Requests:
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """Each request in order: (requested_at, cohort index, day, doctor, slot_index,
-        lead_days, consult, index within cohort, punctuality, no_show, cancel_before,
+        consult, index within cohort, punctuality, no_show, cancel_before,
         return_after, return_slot_fraction). ``consult`` is NaN where the doctor is chosen on
         arrival: then it is ``consult_by_doctor[cohort].consult_for(index, doctor)``."""
         columns = self._columns

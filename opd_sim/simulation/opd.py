@@ -158,7 +158,7 @@ class Opd:
     # ---------------------------------------------------------------- bookings
 
     def _request(self, row: tuple[Any, ...]) -> None:
-        at, cohort, day, doctor, slot_index, lead, consult, index, punctuality, no_show, \
+        at, cohort, day, doctor, slot_index, consult, index, punctuality, no_show, \
             cancel_before, return_after, fraction = row
         requests = self.requests
         source = requests.sources[cohort]
@@ -176,17 +176,16 @@ class Opd:
             slot_id = calendar.slot_id(doctor, day, index)
         else:
             slot_id = calendar.slot_id(doctor, day, slot_index)
-        self._book(slot_id, source, at, doctor, lead, consult, punctuality, no_show,
+        self._book(slot_id, source, at, doctor, consult, punctuality, no_show,
                    cancel_before, return_after, fraction, present=walks_in)
 
-    def _book(self, slot_id: int, source: Source, at: float, doctor: int, lead_days: float,
-              consult: float, punctuality: float, no_show: bool, cancel_before: float,
-              return_after: int, return_fraction: float, present: bool = False
-              ) -> Patient:  # fmt: skip
+    def _book(self, slot_id: int, source: Source, at: float, doctor: int, consult: float,
+              punctuality: float, no_show: bool, cancel_before: float, return_after: int,
+              return_fraction: float, present: bool = False) -> Patient:  # fmt: skip
         """Book a token; ``present``: the patient is here already (turned up unbooked)."""
         token_id = len(self.patients)
         outcome = self.engine.book(slot_id, source, at=at, token_id=token_id)
-        patient = Patient(outcome.token, doctor, lead_days, consult, punctuality, no_show,
+        patient = Patient(outcome.token, doctor, consult, punctuality, no_show,
                           cancel_before, return_after, return_fraction)  # fmt: skip
         self.patients.append(patient)
         if len(outcome.decisions) > 1:  # the booking's own decision alone moves nobody else
@@ -205,7 +204,7 @@ class Opd:
         doctor = patient.doctor
         lead = float(patient.return_after_days)
         self._book(calendar.slot_id(doctor, day, index), Source.FOLLOWUP, self.env.now, doctor,
-                   lead, *self._followup_draws.take(doctor, lead))
+                   *self._followup_draws.take(doctor, lead))
 
     def _react(self, decisions: list[Decision]) -> None:
         """Follow tokens the engine moved: present patients may now be callable; an absent

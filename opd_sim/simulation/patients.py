@@ -30,7 +30,6 @@ class Patient:
 
     token: Token
     doctor: int  # doctor index into the calendar's doctor_ids
-    lead_days: float  # days between booking and the OPD day (0 for same-day sources)
     consult_minutes: float
     punctuality_minutes: float  # arrival offset from the slot start (negative: early)
     no_show: bool  # stays away; the no-show is declared after the slot starts

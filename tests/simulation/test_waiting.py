@@ -12,7 +12,7 @@ from opd_sim.simulation.waiting import WaitingRoom
 
 def _patient(seq: int, slot_id: int) -> Patient:
     token = Token(seq, Source.WALKIN, "", seq, slot_id, slot_id, 0.0, TokenStatus.ALLOCATED)
-    return Patient(token, 0, 0.0, 10.0, 0.0, False, float("nan"), 0, 0.0)
+    return Patient(token, 0, 10.0, 0.0, False, float("nan"), 0, 0.0)
 
 
 def _call(room: WaitingRoom, now: float) -> Patient | None:
