@@ -18,11 +18,12 @@ from opd_sim.errors import InvalidInput
 from opd_sim.jsonable import json_ready, read_json_object, summary_json
 from opd_sim.outputs import OwnedFiles, check_out_dir, write_directory
 from opd_sim.reporting import REPORT_FILES, render_report
+from opd_sim.reporting.plots import drawing
 from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_COLUMNS
 from opd_sim.simulation.reading import RUN_DATA_FILES, with_categories
 from opd_sim.simulation.runs import RunResult
 
-__all__ = ["RUN_FILES", "RUN_OUTPUT", "write_report", "write_run"]
+__all__ = ["RUN_FILES", "RUN_OUTPUT", "prepare_writing", "write_report", "write_run"]
 
 # Plots earlier versions wrote beside report.html and no longer do: a rerun replaces them too.
 _EARLIER_PLOTS = frozenset({"decisions_by_kind.png"})
@@ -39,28 +40,50 @@ _REBUILT = OwnedFiles(
 _LABELS = frozenset({"kind", "source", "doctor_id", "seen_by", "reason", "status"})
 
 
+def prepare_writing(report: bool = True) -> None:
+    """Load now what :func:`write_run` will need (the Parquet writer and, with ``report``,
+    matplotlib and its fonts), for a process that has time to spare before it writes: one
+    waiting for its replications to come back from worker processes. Processes that
+    ``write_run`` forks to draw figures inherit all of it."""
+    import pyarrow.parquet  # noqa: F401  (pandas imports it on the first to_parquet)
+
+    if report:
+        from opd_sim.reporting.plots import warm_up
+
+        warm_up()
+
+
 def write_run(
-    result: RunResult, out_dir: str | Path, manifest_data: dict[str, Any], report: bool = True
+    result: RunResult,
+    out_dir: str | Path,
+    manifest_data: dict[str, Any],
+    report: bool = True,
+    workers: int = 1,
 ) -> Path:
     """Write decisions.parquet, patients.parquet, slots.parquet, summary.json and manifest.json
     to ``out_dir``, and unless ``report`` is false ``report.html`` and its figures as PNG files;
     return the directory.
 
+    ``workers`` > 1: the figures, most of the work, are drawn by that many processes forked
+    from this one while it writes the frames and builds the page (the files are the same).
     ``out_dir`` must be new, empty or an earlier run (else InvalidInput, exit 2); it is swapped
     in whole, so a failure leaves the earlier run or nothing, never half a run.
     """
 
     def fill(staging: Path) -> None:
-        result.decisions.to_parquet(staging / "decisions.parquet", index=False)
-        result.patients.to_parquet(staging / "patients.parquet", index=False)
-        result.slots.to_parquet(staging / "slots.parquet", index=False)
-        (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
-        (staging / "manifest.json").write_text(
-            json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
-        )
-        if report:
-            render_report(staging, result.decisions, result.patients, result.slots,
-                          result.summary, manifest_data)  # fmt: skip
+        frames = (result.decisions, result.patients, result.slots)
+        # the helpers fork before the Parquet files are written, so that they draw meanwhile
+        with drawing(*frames, workers=workers if report else 1) as figures:
+            result.decisions.to_parquet(staging / "decisions.parquet", index=False)
+            result.patients.to_parquet(staging / "patients.parquet", index=False)
+            result.slots.to_parquet(staging / "slots.parquet", index=False)
+            (staging / "summary.json").write_text(summary_json(result.summary),
+                                                  encoding="utf-8")  # fmt: skip
+            (staging / "manifest.json").write_text(
+                json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
+            )
+            if report:
+                render_report(staging, *frames, result.summary, manifest_data, figures)
 
     return write_directory(out_dir, RUN_OUTPUT, fill)
 
