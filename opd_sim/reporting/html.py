@@ -514,9 +514,8 @@ def render_report(target_dir: str | Path, decisions: pd.DataFrame, patients: pd.
     """Write ``report.html`` and the PNG files of :data:`PLOTS` into ``target_dir`` from a
     run's frames, summary and manifest already in memory; return the report's path.
 
-    ``figures``: the PNG bytes of every plot by file name if they are being drawn elsewhere
-    (:func:`opd_sim.reporting.plots.drawing`; reading one may wait for it); None draws them
-    here first."""
+    ``figures``: the PNG bytes of every plot by file name, if other processes draw them
+    (reading one may wait for it); None draws them here first."""
     target = Path(target_dir)
     summary, manifest = json_ready(summary), json_ready(manifest)
     replications = replications_in(decisions, patients, slots)

@@ -9,13 +9,6 @@ patients, as :mod:`opd_sim.analysis` does.
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
-import sys
-from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +20,7 @@ from opd_sim.engine import Source
 from opd_sim.reporting.page import figure_png
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, UNLIMITED_SEATS
 
-__all__ = ["FEW_PATIENTS", "PLOTS", "draw_plots", "drawing", "replications_in", "warm_up",
+__all__ = ["FEW_PATIENTS", "PLOTS", "draw_figure", "draw_plots", "replications_in", "warm_up",
            "write_plots"]
 
 SOURCE_ORDER = [source.name for source in Source]  # in priority order
@@ -320,9 +313,9 @@ def waitlist(decisions: pd.DataFrame) -> Any:
     return fig
 
 
-def _draw(name: str, decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
-          replications: int) -> bytes:  # fmt: skip
-    """The figure ``name`` of :data:`PLOTS` as PNG bytes."""
+def draw_figure(name: str, decisions: pd.DataFrame, patients: pd.DataFrame,
+                slots: pd.DataFrame, replications: int = 1) -> bytes:  # fmt: skip
+    """The figure ``name`` of :data:`PLOTS` as PNG bytes (one item of :func:`draw_plots`)."""
     figures = {
         "status_by_source.png": lambda: status_by_source(patients),
         "waits_by_source.png": lambda: waits_by_source(patients),
@@ -346,88 +339,19 @@ def replications_in(*frames: pd.DataFrame) -> list[int]:
 def draw_plots(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
                replications: int = 1) -> dict[str, bytes]:  # fmt: skip
     """Every figure of :data:`PLOTS` as PNG bytes, by file name."""
-    return {name: _draw(name, decisions, patients, slots, replications) for name in PLOTS}
+    return {name: draw_figure(name, decisions, patients, slots, replications) for name in PLOTS}
 
 
 def warm_up() -> None:
     """Import matplotlib and load its fonts now, by drawing a figure nobody sees.
 
     The first figure of a process pays for both (a few tenths of a second); a process that will
-    fork figure helpers (:func:`drawing`) calls this while it has nothing else to do, e.g.
-    while its replications run in worker processes, and the helpers inherit the result.
+    fork helpers to draw figures calls this while it has nothing else to do, e.g. while its
+    replications run in worker processes, and the helpers inherit the result.
     """
     fig, ax = _figure(width=1.0, height=1.0)
     ax.set_title("warm-up")
     figure_png(fig)
-
-
-# What forked figure helpers draw from: set by drawing() before it forks them, so that they
-# inherit the frames instead of receiving a pickled copy (tens of MB for a week of a big OPD).
-_INHERITED: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int] | None = None
-
-
-def _draw_inherited(name: str) -> bytes:
-    if _INHERITED is None:  # only a process forked by drawing() is handed this task
-        raise RuntimeError("a figure helper was started without the frames to draw")
-    return _draw(name, *_INHERITED)
-
-
-def _can_fork() -> bool:
-    # macOS offers fork but its system libraries are not safe to use in a forked child
-    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
-
-
-class _Drawing(Mapping[str, bytes]):
-    """Figures being drawn by helper processes: reading one waits for that one only."""
-
-    def __init__(self, futures: dict[str, Future[bytes]]) -> None:
-        self._futures = futures
-
-    def __getitem__(self, name: str) -> bytes:
-        return self._futures[name].result()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._futures)
-
-    def __len__(self) -> int:
-        return len(self._futures)
-
-
-@contextmanager
-def drawing(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
-            workers: int = 1) -> Iterator[Mapping[str, bytes] | None]:
-    """Every figure of :data:`PLOTS`, drawn while the ``with`` block runs by ``workers``
-    processes forked from this one (as with ``open_executor``: 1 means none, draw here). The
-    block gets a mapping by file name whose items wait for their figure only, so this process
-    can meanwhile write the frames and build the page. The bytes are those of
-    :func:`draw_plots` for the replications the frames hold (:func:`replications_in`): each
-    helper runs the same code on the same frames.
-
-    The block gets None, and should call :func:`draw_plots` itself, where helpers cannot pay:
-    ``workers`` 1, a single CPU, or no ``fork`` (spawned helpers would import matplotlib and
-    unpickle the frames before drawing anything). Call :func:`warm_up` before, or each helper
-    loads matplotlib on its own.
-    """
-    global _INHERITED
-    helpers = min(workers, os.cpu_count() or 1, len(PLOTS))
-    if helpers < 2 or not _can_fork():
-        yield None
-        return
-    replications = max(1, len(replications_in(decisions, patients, slots)))
-    _INHERITED = (decisions, patients, slots, replications)
-    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
-    # the objects this process holds now are out of the helpers' garbage collections, which
-    # would otherwise write to every one of them and so copy the pages that fork shares
-    gc.freeze()
-    try:
-        # in the order the report shows them, which is the order the page is built in; with
-        # fork, the first submit starts every helper, so all of them inherit _INHERITED
-        yield _Drawing({name: pool.submit(_draw_inherited, name) for name in PLOTS})
-    finally:
-        # on an error in the block, figures not begun are dropped rather than drawn for nothing
-        pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
-        _INHERITED = None
 
 
 def write_plots(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,

@@ -1,9 +1,10 @@
-"""Figures drawn by forked helper processes (`opd-sim run --workers N`) are the figures drawn in
-one process, byte for byte, and so is every file of the run; a helper's failure, or the
-writer's, ends the helpers and fails the write."""
+"""Figures drawn and frames written by forked helper processes (`opd-sim run --workers N`) are
+those of one process, byte for byte, and so is every file of the run; a helper's failure, or
+the writer's, ends the helpers and fails the write, leaving nothing behind."""
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import re
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from opd_sim.reporting.page import figure_png
-from opd_sim.reporting.plots import PLOTS, draw_plots, drawing, slot_fill
+from opd_sim.forking import Awaited, forked_helpers, inherited
+from opd_sim.reporting.plots import PLOTS, draw_figure, draw_plots
+from opd_sim.run_output import write_run
+from opd_sim.simulation import manifest
 from tests.cli import run_cli
 from tests.simulation.conftest import SCENARIOS, shipped_run
 
@@ -27,41 +30,68 @@ def day():
     return shipped_run("original_opd_day", replications=2)
 
 
+def _figure(name: str) -> bytes:
+    """A helper's task: a figure of the frames it inherited."""
+    decisions, patients, slots = inherited()
+    return draw_figure(name, decisions, patients, slots, replications=2)
+
+
 @needs_two_cpus
 def test_forked_helpers_draw_the_bytes_drawn_here(day) -> None:
     frames = (day.decisions, day.patients, day.slots)
-    with drawing(*frames, workers=2) as figures:
-        assert figures is not None  # really drawn elsewhere, not handed back to the caller
-        assert list(figures) == list(PLOTS)
+    with forked_helpers(2, frames) as helpers:
+        assert helpers is not None  # really drawn elsewhere, not left to this process
+        figures = Awaited({name: helpers.submit(_figure, name) for name in PLOTS})
+        assert list(figures) == list(PLOTS) and len(figures) == len(PLOTS)
         drawn = {name: figures[name] for name in figures}
     assert drawn == draw_plots(*frames, replications=2)
     assert multiprocessing.active_children() == []
 
 
-def test_one_worker_leaves_the_drawing_to_the_caller(day) -> None:
-    with drawing(day.decisions, day.patients, day.slots, workers=1) as figures:
-        assert figures is None
+def test_one_worker_leaves_the_work_to_this_process(day) -> None:
+    with forked_helpers(1, (day.decisions, day.patients, day.slots)) as helpers:
+        assert helpers is None
+    with pytest.raises(RuntimeError, match="not forked"):
+        inherited()
 
 
 @needs_two_cpus
-def test_a_figure_failing_in_a_helper_fails_its_reader(day) -> None:
-    """The helper's exception reaches whoever reads that figure; the others still come."""
+def test_a_task_failing_in_a_helper_fails_its_reader(day) -> None:
+    """The helper's exception reaches whoever reads that result; the others still come."""
     patients = day.patients.drop(columns=["wait_minutes"])  # waits cannot be drawn without it
-    with drawing(day.decisions, patients, day.slots, workers=2) as figures:
-        assert figures is not None
+    with forked_helpers(2, (day.decisions, patients, day.slots)) as helpers:
+        assert helpers is not None
+        figures = Awaited({name: helpers.submit(_figure, name) for name in PLOTS})
         with pytest.raises(KeyError, match="wait_minutes"):
             figures["waits_by_source.png"]
-        assert figures["slot_fill.png"] == figure_png(slot_fill(day.slots, replications=2))
+        assert figures["slot_fill.png"] == draw_figure("slot_fill.png", day.decisions, patients,
+                                                       day.slots, replications=2)  # fmt: skip
     assert multiprocessing.active_children() == []
 
 
 @needs_two_cpus
-def test_an_error_while_drawing_ends_the_helpers(day) -> None:
+def test_an_error_while_helpers_work_ends_them(day) -> None:
     """An exception in the block (a full disk, say) propagates and leaves no helper behind."""
-    with pytest.raises(OSError, match="no space"), drawing(
-        day.decisions, day.patients, day.slots, workers=2
-    ):
+    with pytest.raises(OSError, match="no space"), forked_helpers(2, day) as helpers:
+        assert helpers is not None
+        helpers.submit(_figure, "doctor_time.png")
         raise OSError("no space left on device")
+    assert multiprocessing.active_children() == []
+
+
+def test_write_run_with_helpers_writes_the_files_of_one_process(day, tmp_path: Path) -> None:
+    serial = write_run(day, tmp_path / "serial", manifest(day))
+    parallel = write_run(day, tmp_path / "parallel", manifest(day), workers=2)
+    assert multiprocessing.active_children() == []
+    assert _files(serial) == _files(parallel)
+
+
+def test_a_failed_write_with_helpers_leaves_nothing(day, tmp_path: Path) -> None:
+    """A frame the helpers cannot draw fails the whole write: no run directory, no staging."""
+    broken = dataclasses.replace(day, patients=day.patients.drop(columns=["wait_minutes"]))
+    with pytest.raises(KeyError):
+        write_run(broken, tmp_path / "run", manifest(day), workers=2)
+    assert list(tmp_path.iterdir()) == []
     assert multiprocessing.active_children() == []
 
 
