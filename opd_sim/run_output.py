@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from opd_sim.errors import InvalidInput
+from opd_sim.forking import Awaited, forked_helpers, inherited
 from opd_sim.jsonable import json_ready, read_json_object, summary_json
 from opd_sim.outputs import OwnedFiles, check_out_dir, write_directory
-from opd_sim.reporting import REPORT_FILES, render_report
+from opd_sim.reporting import PLOTS, REPORT_FILES, render_report
+from opd_sim.reporting.plots import draw_figure, replications_in
 from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_COLUMNS
 from opd_sim.simulation.reading import RUN_DATA_FILES, with_categories
 from opd_sim.simulation.runs import RunResult
 
-__all__ = ["RUN_FILES", "RUN_OUTPUT", "write_report", "write_run"]
+__all__ = ["RUN_FILES", "RUN_OUTPUT", "prepare_writing", "write_report", "write_run"]
 
 # Plots earlier versions wrote beside report.html and no longer do: a rerun replaces them too.
 _EARLIER_PLOTS = frozenset({"decisions_by_kind.png"})
@@ -39,30 +43,79 @@ _REBUILT = OwnedFiles(
 _LABELS = frozenset({"kind", "source", "doctor_id", "seen_by", "reason", "status"})
 
 
+def prepare_writing(report: bool = True) -> None:
+    """Load now what :func:`write_run` will need (the Parquet writer and, with ``report``,
+    matplotlib and its fonts), for a process that has time to spare before it writes: one
+    waiting for its replications to come back from worker processes. Processes that
+    ``write_run`` forks to draw figures inherit all of it."""
+    import pyarrow.parquet  # noqa: F401  (pandas imports it on the first to_parquet)
+
+    if report:
+        from opd_sim.reporting.plots import warm_up
+
+        warm_up()
+
+
 def write_run(
-    result: RunResult, out_dir: str | Path, manifest_data: dict[str, Any], report: bool = True
+    result: RunResult,
+    out_dir: str | Path,
+    manifest_data: dict[str, Any],
+    report: bool = True,
+    workers: int = 1,
 ) -> Path:
     """Write decisions.parquet, patients.parquet, slots.parquet, summary.json and manifest.json
     to ``out_dir``, and unless ``report`` is false ``report.html`` and its figures as PNG files;
     return the directory.
 
+    ``workers`` > 1 (with ``report``): that many processes forked from this one draw the
+    figures, most of the work, and write the Parquet files while this one builds the page;
+    the files are the same.
     ``out_dir`` must be new, empty or an earlier run (else InvalidInput, exit 2); it is swapped
     in whole, so a failure leaves the earlier run or nothing, never half a run.
     """
 
     def fill(staging: Path) -> None:
-        result.decisions.to_parquet(staging / "decisions.parquet", index=False)
-        result.patients.to_parquet(staging / "patients.parquet", index=False)
-        result.slots.to_parquet(staging / "slots.parquet", index=False)
-        (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
-        (staging / "manifest.json").write_text(
-            json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
-        )
-        if report:
-            render_report(staging, result.decisions, result.patients, result.slots,
-                          result.summary, manifest_data)  # fmt: skip
+        frames = {"decisions": result.decisions, "patients": result.patients,
+                  "slots": result.slots}  # fmt: skip
+        replications = max(1, len(replications_in(*frames.values())))
+        figures: Mapping[str, bytes] | None = None
+        written: list[Future[None]] = []
+        with forked_helpers(workers if report else 1, (frames, replications)) as helpers:
+            if helpers is None:
+                for kind, frame in frames.items():
+                    frame.to_parquet(staging / f"{kind}.parquet", index=False)
+            else:
+                # figures in the order the page shows them, which is the order it is built in;
+                # the Parquet files last, small tasks that even out the helpers' ends
+                figures = Awaited({name: helpers.submit(_draw_inherited, name)
+                                   for name in PLOTS})  # fmt: skip
+                written = [helpers.submit(_write_inherited, kind, staging / f"{kind}.parquet")
+                           for kind in frames]  # fmt: skip
+            (staging / "summary.json").write_text(summary_json(result.summary),
+                                                  encoding="utf-8")  # fmt: skip
+            (staging / "manifest.json").write_text(
+                json.dumps(json_ready(manifest_data), indent=2) + "\n", encoding="utf-8"
+            )
+            if report:
+                render_report(staging, result.decisions, result.patients, result.slots,
+                              result.summary, manifest_data, figures)  # fmt: skip
+            for done in written:
+                done.result()  # a helper's error (a full disk, say) is this write's
 
     return write_directory(out_dir, RUN_OUTPUT, fill)
+
+
+def _draw_inherited(name: str) -> bytes:
+    """In a helper of write_run: the figure ``name`` of the run's frames."""
+    frames, replications = inherited()
+    return draw_figure(name, frames["decisions"], frames["patients"], frames["slots"],
+                       replications)  # fmt: skip
+
+
+def _write_inherited(kind: str, path: Path) -> None:
+    """In a helper of write_run: the run's frame ``kind`` as a Parquet file at ``path``."""
+    frames, _ = inherited()
+    frames[kind].to_parquet(path, index=False)
 
 
 def write_report(run_dir: str | Path) -> Path:

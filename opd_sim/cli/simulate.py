@@ -85,18 +85,22 @@ def _run(args: argparse.Namespace) -> int:
     from opd_sim.experiments import open_executor
     from opd_sim.jsonable import json_ready
     from opd_sim.outputs import check_out_dir
-    from opd_sim.run_output import RUN_OUTPUT, write_run
+    from opd_sim.run_output import RUN_OUTPUT, prepare_writing, write_run
     from opd_sim.simulation import manifest, multiple_replications
 
     check_out_dir(out, RUN_OUTPUT)  # before the work: a run never overwrites what is not a run
 
-    # simulate, then write frames, plots and report: the simulator knows nothing of the files
+    # simulate, then write frames, plots and report: the simulator knows nothing of the files.
+    # While workers simulate, this process loads matplotlib; the processes that then draw the
+    # figures beside it are forked from it, and so start with matplotlib and the frames loaded
     with open_executor(args.workers, args.dask, tasks=args.replications) as executor:
-        result = multiple_replications(scenario, args.replications, seed=args.seed,
-                                       executor=executor, policy=policy,
-                                       progress=progress_bar(args.replications))  # fmt: skip
+        result = multiple_replications(
+            scenario, args.replications, seed=args.seed, executor=executor, policy=policy,
+            progress=progress_bar(args.replications),
+            meanwhile=lambda: prepare_writing(report=not args.no_report),
+        )  # fmt: skip
     write_run(result, out, manifest(result, args.scenario, loaded.sha256),
-              report=not args.no_report)  # fmt: skip
+              report=not args.no_report, workers=args.workers)  # fmt: skip
     if args.json:
         print_json(json_ready(result.summary))
     else:

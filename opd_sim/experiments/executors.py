@@ -6,6 +6,7 @@ and reads results in submission order, so results never depend on which executor
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from opd_sim.errors import InvalidInput
+from opd_sim.forking import can_fork
 
 __all__ = ["DASK_CONNECT_TIMEOUT_SECONDS", "SerialExecutor", "open_executor"]
 
@@ -69,7 +71,10 @@ def open_executor(
         if processes <= 1:
             yield SerialExecutor()
             return
-        with ProcessPoolExecutor(max_workers=processes) as pool:
+        # forked workers start with every module this process has loaded (numpy, pandas, SimPy,
+        # the simulator): spawned ones, and Python 3.14's default forkserver, import them again
+        context = multiprocessing.get_context("fork") if can_fork() else None
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
             yield pool
     elif workers == 1:
         yield SerialExecutor()

@@ -10,7 +10,7 @@ want them (the page refers to none of them). Where the report goes is the caller
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from opd_sim.analysis import (
 from opd_sim.engine import Source
 from opd_sim.jsonable import json_ready
 from opd_sim.reporting.page import Cell, Page, number
-from opd_sim.reporting.plots import FEW_PATIENTS, PLOTS, draw_plots
+from opd_sim.reporting.plots import FEW_PATIENTS, PLOTS, draw_plots, replications_in
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, UNLIMITED_SEATS
 
 __all__ = ["REPORT_FILES", "SECTIONS", "render_report"]
@@ -63,7 +63,7 @@ class _Run:
     summary: dict[str, Any]
     manifest: dict[str, Any]
     replications: list[int]
-    pngs: dict[str, bytes]
+    pngs: Mapping[str, bytes]
 
     @property
     def count(self) -> int:
@@ -508,25 +508,20 @@ def _provenance(page: Page, run: _Run) -> None:
     page.facts(rows)
 
 
-def _replications(*frames: pd.DataFrame) -> list[int]:
-    found: set[int] = set()
-    for frame in frames:
-        found.update(int(r) for r in pd.unique(frame["replication"]))
-    return sorted(found)
-
-
 def render_report(target_dir: str | Path, decisions: pd.DataFrame, patients: pd.DataFrame,
-                  slots: pd.DataFrame, summary: dict[str, Any], manifest: dict[str, Any]
-                  ) -> Path:  # fmt: skip
+                  slots: pd.DataFrame, summary: dict[str, Any], manifest: dict[str, Any],
+                  figures: Mapping[str, bytes] | None = None) -> Path:  # fmt: skip
     """Write ``report.html`` and the PNG files of :data:`PLOTS` into ``target_dir`` from a
-    run's frames, summary and manifest already in memory; return the report's path."""
+    run's frames, summary and manifest already in memory; return the report's path.
+
+    ``figures``: the PNG bytes of every plot by file name, if other processes draw them
+    (reading one may wait for it); None draws them here first."""
     target = Path(target_dir)
     summary, manifest = json_ready(summary), json_ready(manifest)
-    replications = _replications(decisions, patients, slots)
-    pngs = draw_plots(decisions, patients, slots, max(1, len(replications)))
-    for name, png in pngs.items():
-        (target / name).write_bytes(png)
-    run = _Run(decisions, patients, slots, summary, manifest, replications, pngs)
+    replications = replications_in(decisions, patients, slots)
+    if figures is None:
+        figures = draw_plots(decisions, patients, slots, max(1, len(replications)))
+    run = _Run(decisions, patients, slots, summary, manifest, replications, figures)
     scenario = str(summary.get("scenario") or manifest.get("scenario") or target.name)
     facts = [f"policy {summary.get('policy', '-')}"]
     days = summary.get("days")
@@ -538,6 +533,8 @@ def render_report(target_dir: str | Path, decisions: pd.DataFrame, patients: pd.
     for section in (_summary, _waits, _overbooking, _doctors, _bumps, _fairness, _waitlist,
                     _provenance):  # fmt: skip
         section(page, run)
+    for name in PLOTS:  # every figure, also those the page shows in words instead
+        (target / name).write_bytes(figures[name])
     report = target / "report.html"
     report.write_text(page.html(), encoding="utf-8")
     return report

@@ -20,7 +20,8 @@ from opd_sim.engine import Source
 from opd_sim.reporting.page import figure_png
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, UNLIMITED_SEATS
 
-__all__ = ["FEW_PATIENTS", "PLOTS", "draw_plots", "write_plots"]
+__all__ = ["FEW_PATIENTS", "PLOTS", "draw_figure", "draw_plots", "replications_in", "warm_up",
+           "write_plots"]
 
 SOURCE_ORDER = [source.name for source in Source]  # in priority order
 # one colour per source in every figure, so a reader learns them once
@@ -322,9 +323,9 @@ def waitlist(decisions: pd.DataFrame) -> Any:
     return fig
 
 
-def draw_plots(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
-               replications: int = 1) -> dict[str, bytes]:  # fmt: skip
-    """Every figure of :data:`PLOTS` as PNG bytes, by file name."""
+def draw_figure(name: str, decisions: pd.DataFrame, patients: pd.DataFrame,
+                slots: pd.DataFrame, replications: int = 1) -> bytes:  # fmt: skip
+    """The figure ``name`` of :data:`PLOTS` as PNG bytes (one item of :func:`draw_plots`)."""
     figures = {
         "status_by_source.png": lambda: status_by_source(patients),
         "waits_by_source.png": lambda: waits_by_source(patients),
@@ -334,7 +335,33 @@ def draw_plots(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFr
         "fairness.png": lambda: fairness(patients),
         "waitlist_length.png": lambda: waitlist(decisions),
     }
-    return {name: figure_png(figures[name]()) for name in PLOTS}
+    return figure_png(figures[name]())
+
+
+def replications_in(*frames: pd.DataFrame) -> list[int]:
+    """The replication numbers the frames hold, in order."""
+    found: set[int] = set()
+    for frame in frames:
+        found.update(int(r) for r in pd.unique(frame["replication"]))
+    return sorted(found)
+
+
+def draw_plots(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
+               replications: int = 1) -> dict[str, bytes]:  # fmt: skip
+    """Every figure of :data:`PLOTS` as PNG bytes, by file name."""
+    return {name: draw_figure(name, decisions, patients, slots, replications) for name in PLOTS}
+
+
+def warm_up() -> None:
+    """Import matplotlib and load its fonts now, by drawing a figure nobody sees.
+
+    The first figure of a process pays for both (a few tenths of a second); a process that will
+    fork helpers to draw figures calls this while it has nothing else to do, e.g. while its
+    replications run in worker processes, and the helpers inherit the result.
+    """
+    fig, ax = _figure(width=1.0, height=1.0)
+    ax.set_title("warm-up")
+    figure_png(fig)
 
 
 def write_plots(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,

@@ -123,6 +123,7 @@ def multiple_replications(
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
     executor: Executor | None = None,
     policy: Policy | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> RunResult:
     """Replications ``first .. first + replications - 1``, each on its own spawned seed sequence.
 
@@ -131,6 +132,9 @@ def multiple_replications(
     ``executor`` (see :func:`opd_sim.experiments.open_executor`) replications run there; the
     results are identical, as each replication's streams depend only on the seed and its index.
     ``policy`` is a ready policy object to run under (None: the one the scenario names).
+    ``meanwhile`` is called once in this process while the executor's workers run the
+    replications, in time otherwise spent waiting (e.g. to load what writing the results will
+    need); not with an executor that runs them in this process, which has no time to spare.
     """
     if replications < 1:
         raise ValueError("replications must be 1 or more")
@@ -152,6 +156,8 @@ def multiple_replications(
     else:
         futures = [executor.submit(run_replication, scenario, seed, r, chosen) for r in indices]
         results = (future.result() for future in futures)
+        if meanwhile is not None:
+            meanwhile()
     ticks = progress(range(replications)) if progress else range(replications)
     for _tick, result in zip(ticks, results, strict=False):
         done.append(result)

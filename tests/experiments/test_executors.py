@@ -111,3 +111,20 @@ def test_the_dask_connect_timeout_is_short_and_kept() -> None:
     with pytest.raises(InvalidInput), open_executor(dask_address="tcp://127.0.0.1:1"):
         pass
     assert time.monotonic() - started < DASK_CONNECT_TIMEOUT_SECONDS + 2
+
+
+def test_meanwhile_runs_once_while_workers_simulate(serial) -> None:
+    """`meanwhile` (what `opd-sim run` loads matplotlib in) is called once in this process when
+    the replications run in worker processes, never when they run here, and changes nothing."""
+    calls: list[int] = []
+    with open_executor(workers=2) as pool:
+        parallel = multiple_replications(
+            shipped("original_opd_day"), REPLICATIONS, seed=11, executor=pool,
+            meanwhile=lambda: calls.append(1),
+        )  # fmt: skip
+    assert calls == [1]
+    assert_same_run(serial, parallel)
+    here = multiple_replications(shipped("original_opd_day"), REPLICATIONS, seed=11,
+                                 meanwhile=lambda: calls.append(2))  # fmt: skip
+    assert calls == [1]
+    assert_same_run(serial, here)

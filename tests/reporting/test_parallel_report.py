@@ -1,0 +1,126 @@
+"""Figures drawn and frames written by forked helper processes (`opd-sim run --workers N`) are
+those of one process, byte for byte, and so is every file of the run; a helper's failure, or
+the writer's, ends the helpers and fails the write, leaving nothing behind."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from opd_sim.forking import Awaited, forked_helpers, inherited
+from opd_sim.reporting.plots import PLOTS, draw_figure, draw_plots
+from opd_sim.run_output import write_run
+from opd_sim.simulation import manifest
+from tests.cli import run_cli
+from tests.simulation.conftest import SCENARIOS, shipped_run
+
+needs_two_cpus = pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="helpers are only forked with two CPUs or more"
+)
+
+
+@pytest.fixture(scope="module")
+def day():
+    """The original OPD day, two replications: every figure has something to draw."""
+    return shipped_run("original_opd_day", replications=2)
+
+
+def _figure(name: str) -> bytes:
+    """A helper's task: a figure of the frames it inherited."""
+    decisions, patients, slots = inherited()
+    return draw_figure(name, decisions, patients, slots, replications=2)
+
+
+@needs_two_cpus
+def test_forked_helpers_draw_the_bytes_drawn_here(day) -> None:
+    frames = (day.decisions, day.patients, day.slots)
+    with forked_helpers(2, frames) as helpers:
+        assert helpers is not None  # really drawn elsewhere, not left to this process
+        figures = Awaited({name: helpers.submit(_figure, name) for name in PLOTS})
+        assert list(figures) == list(PLOTS) and len(figures) == len(PLOTS)
+        drawn = {name: figures[name] for name in figures}
+    assert drawn == draw_plots(*frames, replications=2)
+    assert multiprocessing.active_children() == []
+
+
+def test_one_worker_leaves_the_work_to_this_process(day) -> None:
+    with forked_helpers(1, (day.decisions, day.patients, day.slots)) as helpers:
+        assert helpers is None
+    with pytest.raises(RuntimeError, match="not forked"):
+        inherited()
+
+
+@needs_two_cpus
+def test_a_task_failing_in_a_helper_fails_its_reader(day) -> None:
+    """The helper's exception reaches whoever reads that result; the others still come."""
+    patients = day.patients.drop(columns=["wait_minutes"])  # waits cannot be drawn without it
+    with forked_helpers(2, (day.decisions, patients, day.slots)) as helpers:
+        assert helpers is not None
+        figures = Awaited({name: helpers.submit(_figure, name) for name in PLOTS})
+        with pytest.raises(KeyError, match="wait_minutes"):
+            figures["waits_by_source.png"]
+        assert figures["slot_fill.png"] == draw_figure("slot_fill.png", day.decisions, patients,
+                                                       day.slots, replications=2)  # fmt: skip
+    assert multiprocessing.active_children() == []
+
+
+@needs_two_cpus
+def test_an_error_while_helpers_work_ends_them(day) -> None:
+    """An exception in the block (a full disk, say) propagates and leaves no helper behind."""
+    with pytest.raises(OSError, match="no space"), forked_helpers(2, day) as helpers:
+        assert helpers is not None
+        helpers.submit(_figure, "doctor_time.png")
+        raise OSError("no space left on device")
+    assert multiprocessing.active_children() == []
+
+
+def test_write_run_with_helpers_writes_the_files_of_one_process(day, tmp_path: Path) -> None:
+    serial = write_run(day, tmp_path / "serial", manifest(day))
+    parallel = write_run(day, tmp_path / "parallel", manifest(day), workers=2)
+    assert multiprocessing.active_children() == []
+    assert _files(serial) == _files(parallel)
+
+
+def test_a_failed_write_with_helpers_leaves_nothing(day, tmp_path: Path) -> None:
+    """A frame the helpers cannot draw fails the whole write: no run directory, no staging."""
+    broken = dataclasses.replace(day, patients=day.patients.drop(columns=["wait_minutes"]))
+    with pytest.raises(KeyError):
+        write_run(broken, tmp_path / "run", manifest(day), workers=2)
+    assert list(tmp_path.iterdir()) == []
+    assert multiprocessing.active_children() == []
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file of a run directory, the run's duration (the one thing that may differ)
+    blanked out of the manifest and the report."""
+    files = {path.name: path.read_bytes() for path in folder.iterdir()}
+    for name, duration in (("manifest.json", rb'"elapsed_seconds": [0-9.]+'),
+                           ("report.html", rb"<th>elapsed</th><td>[^<]*</td>")):  # fmt: skip
+        if name in files:
+            files[name], found = re.subn(duration, b"", files[name])
+            assert found == 1, name
+    return files
+
+
+@pytest.mark.parametrize("no_report", [False, True], ids=["report", "no-report"])
+def test_a_run_with_workers_writes_the_files_of_a_serial_run(tmp_path: Path, no_report) -> None:
+    """`opd-sim run --workers 2` (replications and figures in other processes) writes every
+    file byte for byte as `--workers 1` does (a real process each)."""
+    scenario = str(SCENARIOS / "original_opd_day.yaml")
+    extra = ["--no-report"] if no_report else []
+    outs = {}
+    for workers in ("1", "2"):
+        outs[workers] = tmp_path / f"w{workers}"
+        done = run_cli("run", scenario, "--replications", "3", "--workers", workers, *extra,
+                       "--out", str(outs[workers]), timeout=120)  # fmt: skip
+        assert done.code == 0, done.err
+    serial, parallel = _files(outs["1"]), _files(outs["2"])
+    assert sorted(serial) == sorted(parallel)
+    assert ("report.html" in serial) is not no_report
+    for name in serial:
+        assert serial[name] == parallel[name], name
