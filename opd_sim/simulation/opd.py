@@ -39,6 +39,7 @@ from opd_sim.simulation.waiting import WaitingRoom
 __all__ = ["Opd"]
 
 _EPS = 1e-9
+_ZERO, _NAN = 0.0, float("nan")
 _ALLOCATED = TokenStatus.ALLOCATED
 _ALLOCATED_KIND, _COMPLETED_KIND = DecisionKind.ALLOCATED, DecisionKind.COMPLETED
 _WAITLISTED = TokenStatus.WAITLISTED
@@ -185,8 +186,10 @@ class Opd:
         """Book a token; ``present``: the patient is here already (turned up unbooked)."""
         token_id = len(self.patients)
         outcome = self.engine.book(slot_id, source, at=at, token_id=token_id)
-        patient = Patient(outcome.token, doctor, consult, punctuality, no_show,
-                          cancel_before, return_after, return_fraction)  # fmt: skip
+        # the usual values share one float object each: 24 bytes a patient apiece, in big runs
+        patient = Patient(outcome.token, doctor, consult, punctuality or _ZERO, no_show,
+                          cancel_before if cancel_before == cancel_before else _NAN,
+                          return_after, return_fraction if return_after else _ZERO)  # fmt: skip
         self.patients.append(patient)
         if len(outcome.decisions) > 1:  # the booking's own decision alone moves nobody else
             self._react(outcome.decisions)
