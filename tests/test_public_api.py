@@ -9,7 +9,7 @@ def test_public_names_are_pinned() -> None:
     """opd_sim.__all__ lists exactly the supported names, and each exists."""
     assert sorted(opd_sim.__all__) == sorted([
         "FINAL_STATUSES", "Decision", "DecisionKind", "Doctor", "Engine", "OpdSimError", "Outcome",
-        "Policy", "PriorityBump", "Slot", "Source", "Token", "TokenStatus", "__version__",
+        "Policy", "PriorityBump", "Reason", "Slot", "Source", "Token", "TokenStatus", "__version__",
         "make_policy", "policy_class", "policy_names", "register_policy",
     ])  # fmt: skip
     for name in opd_sim.__all__:

@@ -149,6 +149,12 @@ def _slot_line(slot: dict[str, Any]) -> str:
     )
 
 
+# The reason's fixed phrase names no token, so a line names the related token after it: the
+# bumped token of an ALLOCATED decision, else the token whose bump or release caused the decision
+# (docs/rules.md, Decisions).
+_RELATED = {"ALLOCATED": "token"}
+
+
 def _outcome_lines(result: dict[str, Any]) -> str:
     token = result["token"]
     lines = [
@@ -156,9 +162,10 @@ def _outcome_lines(result: dict[str, Any]) -> str:
         f" ({token['source']}, {token['patient']})"
     ]
     for d in result["decisions"]:
-        lines.append(
-            f"  {d['kind']:<11} token {d['token_id']} in slot {d['slot_id']}: {d['reason']}"
-        )
+        line = f"  {d['kind']:<11} token {d['token_id']} in slot {d['slot_id']}: {d['reason']}"
+        if d["related_token_id"] is not None:
+            line += f" ({_RELATED.get(d['kind'], 'by token')} {d['related_token_id']})"
+        lines.append(line)
     return "\n".join(lines)
 
 

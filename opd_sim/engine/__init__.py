@@ -19,6 +19,7 @@ from opd_sim.engine.vocabulary import (
     IN_SLOT_STATUSES,
     SEATED_STATUSES,
     DecisionKind,
+    Reason,
     Source,
     TokenStatus,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Outcome",
     "Policy",
     "PriorityBump",
+    "Reason",
     "Slot",
     "Source",
     "Token",

@@ -6,14 +6,33 @@ No clock, randomness, files or database; the simulator and the booking desk both
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right, insort
 from collections.abc import Iterator
+from heapq import heappush
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
 from opd_sim.engine.policies import Policy, make_policy
-from opd_sim.engine.records import Decision, Doctor, Id, Outcome, Slot, Token
-from opd_sim.engine.vocabulary import SEATED_STATUSES, DecisionKind, Source, TokenStatus
+from opd_sim.engine.ranked import Ranked
+from opd_sim.engine.records import (
+    NO_WAITLIST,
+    DaySlots,
+    Decision,
+    Doctor,
+    Id,
+    Outcome,
+    Slot,
+    Token,
+)
+from opd_sim.engine.vocabulary import (
+    SEATED_STATUSES,
+    DecisionKind,
+    Reason,
+    Source,
+    TokenStatus,
+)
 from opd_sim.errors import (
     DuplicateId,
     InvalidInput,
@@ -24,13 +43,57 @@ from opd_sim.errors import (
     UnknownToken,
 )
 
-__all__ = ["Engine"]
+__all__ = ["WALK_LIMIT", "Engine"]
 
 _KEY = attrgetter("key")
 _START = attrgetter("start")
-_ALLOCATED = TokenStatus.ALLOCATED
-_WAITLISTED = TokenStatus.WAITLISTED
+_RANK = attrgetter("_rank")
 _EMERGENCY = Source.EMERGENCY
+
+
+# The enum members the engine uses, read once: on Python 3.11 reading a member off its enum
+# class goes through EnumType.__getattr__, as slow as a function call, where a module global
+# is the cheapest read there is; every decision reads a kind, a reason and a status or two.
+_ALLOCATED = TokenStatus.ALLOCATED
+_CANCELLED = TokenStatus.CANCELLED
+_COMPLETED = TokenStatus.COMPLETED
+_EXPIRED = TokenStatus.EXPIRED
+_NO_SHOW = TokenStatus.NO_SHOW
+_WAITLISTED = TokenStatus.WAITLISTED
+_KIND_ALLOCATED = DecisionKind.ALLOCATED
+_KIND_BUMPED = DecisionKind.BUMPED
+_KIND_CANCELLED = DecisionKind.CANCELLED
+_KIND_COMPLETED = DecisionKind.COMPLETED
+_KIND_EXPIRED = DecisionKind.EXPIRED
+_KIND_NO_SHOW = DecisionKind.NO_SHOW
+_KIND_OVERBOOKED = DecisionKind.OVERBOOKED
+_KIND_PROMOTED = DecisionKind.PROMOTED
+_KIND_REALLOCATED = DecisionKind.REALLOCATED
+_KIND_WAITLISTED = DecisionKind.WAITLISTED
+_CANCELLED_SEAT = Reason.CANCELLED_SEAT
+_CANCELLED_WAITING = Reason.CANCELLED_WAITING
+_DAY_ENDED = Reason.DAY_ENDED
+_DID_NOT_COME = Reason.DID_NOT_COME
+_DISPLACED = Reason.DISPLACED
+_FREE_SEAT = Reason.FREE_SEAT
+_FREE_SEAT_MAY_OVERBOOK = Reason.FREE_SEAT_MAY_OVERBOOK
+_MOVED_LATER = Reason.MOVED_LATER
+_NO_LATER_SEAT = Reason.NO_LATER_SEAT
+_PAST_CAPACITY = Reason.PAST_CAPACITY
+_SEAT_FREED = Reason.SEAT_FREED
+_SEEN = Reason.SEEN
+_SLOT_FULL = Reason.SLOT_FULL
+_TOOK_BUMPED_SEAT = Reason.TOOK_BUMPED_SEAT
+
+
+#: Up to this many slots in a doctor's day, a bumped token's search for a later seat walks the
+#: day's slots (a few microseconds); from it on, it reads the day's slots listed as having room.
+WALK_LIMIT = 32
+
+# A decision or an outcome built straight from a tuple of its fields: the NamedTuple's own
+# constructor is a Python function, a noticeable part of the cost of a decision.
+_new = tuple.__new__
+_new_object = object.__new__
 
 
 class Engine:
@@ -40,6 +103,12 @@ class Engine:
     appends the same decisions to :attr:`log`. Drivers (the simulator, the booking desk) ask the
     queries (``has_seat``, ``seats_held``, ``waitlist_length``, ``is_overbooked``, ...) rather
     than read slots or the policy themselves: the rules live here and in the policy only.
+
+    Costs do not grow with the size of a slot or a day: a slot keeps its seated tokens as an
+    ordered set (a seat is freed without a search), its waitlist in sorted buckets, and, once
+    asked for, its seats held by source and a heap of its seated tokens by key (the bump
+    search); a doctor's day of many slots lists those with room in start order, where a bumped
+    token's next later seat is found by bisection.
     """
 
     def __init__(self, policy: Policy | str = "priority-bump", **policy_params: Any) -> None:
@@ -52,13 +121,30 @@ class Engine:
         # hot path of booking pays nothing for it)
         self._mentions: dict[Id, list[int]] = {}
         self._indexed = 0
-        # each doctor's slots of one day, sorted by start: where a bumped token looks for a seat
-        self._days: dict[tuple[Id, Any], list[Slot]] = {}
+        # Each doctor's day: its slots sorted by start, and (built by the day's first search
+        # for a later seat) the same in the same order but only those listed as having room,
+        # where a bumped token looks for its next later seat. From then on every slot of the day
+        # with a free seat (fewer seated than seats(slot)) is listed, from the moment it has one
+        # (_list_if_roomy); a listed slot that fills stays listed until a search meets it and
+        # drops it. So filling a slot, by far the most frequent change, costs nothing here, and
+        # a search skips full slots without walking them again and again.
+        self._days: dict[tuple[Id, Any], DaySlots] = {}
+        self._slots_added = 0  # orders slots of equal start within a day
         self._next_seq = 1
-        self._next_id = {"doctor": 1, "slot": 1, "token": 1}
+        # the next id to give a doctor, a slot, a token (each past every whole-number id seen)
+        self._next_doctor = self._next_slot = self._next_token = 1
         # a request of each source that does not exist yet, to ask the policy about a seat for it
         self._probes = {source: Token(None, source, "", 0, None, None, 0.0, _WAITLISTED)
                         for source in Source}  # fmt: skip
+        # The standard hooks' answers are known without asking: seats(slot) is the capacity,
+        # may_seat is yes, may_overbook is "an emergency". The hot paths use them directly
+        # when the policy keeps the standard hook; a hook it overrides is always called.
+        hooks = type(self.policy)
+        self._seats_are_capacity = hooks.seats is Policy.seats
+        self._anyone_may_sit = hooks.may_seat is Policy.may_seat
+        self._emergencies_overbook = hooks.may_overbook is Policy.may_overbook
+        self._standard_victim = hooks.victim is Policy.victim  # the slot's worst_bumpable, then
+        self._bumpable = self.policy.bumpable  # bound once, not at every search
 
     # ----------------------------------------------------------------- set-up
 
@@ -84,9 +170,26 @@ class Engine:
             raise InvalidSlot(f"slot end {end} is not after its start {start}")
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
             raise InvalidSlot(f"slot capacity must be a whole number >= 1, not {capacity!r}")
-        slot_id = self._claim_id("slot", slot_id, self.slots)
-        slot = self.slots[slot_id] = Slot(slot_id, doctor_id, start, end, capacity, day)
-        insort(self._days.setdefault((doctor_id, day), []), slot, key=_START)
+        slots = self.slots
+        if slot_id is None and self._next_slot not in slots:  # the usual case
+            slot_id = self._next_slot
+            self._next_slot = slot_id + 1
+        else:
+            slot_id = self._claim_id("slot", slot_id, slots)
+        slot = slots[slot_id] = Slot(slot_id, doctor_id, start, end, capacity, day)
+        self._slots_added += 1
+        slot._rank = (start, self._slots_added)
+        found = self._days.get((doctor_id, day))
+        if found is None:
+            found = self._days[(doctor_id, day)] = DaySlots()
+        slot._day = found
+        day_slots = found.slots
+        if not day_slots or not start < day_slots[-1].start:  # added in start order, usually
+            day_slots.append(slot)
+        else:
+            insort(day_slots, slot, key=_START)
+        if found.roomy is not None:
+            self._list_if_roomy(slot)
         return slot
 
     def restore_token(
@@ -111,13 +214,17 @@ class Engine:
             requested_at, TokenStatus(status), times_bumped,
         )  # fmt: skip
         self.tokens[token_id] = token
-        if token.status is _WAITLISTED:
-            insort(slot.waitlist, token, key=_KEY)
-        elif token.status in SEATED_STATUSES:
-            slot.seated.append(token)
+        status = token.status
+        if status is _WAITLISTED:
+            self._wait(token, slot)
+        elif status in SEATED_STATUSES:
+            self._seat(token, slot)  # files the seat in the slot's indexes...
+            token.status = status  # ...and keeps a COMPLETED token completed
+            if not self._seats_are_capacity:  # a policy's seats may count who has been seen
+                self._list_if_roomy(slot)
         self._next_seq = max(self._next_seq, seq + 1)
         if isinstance(token_id, int):
-            self._next_id["token"] = max(self._next_id["token"], token_id + 1)
+            self._next_token = max(self._next_token, token_id + 1)
         return token
 
     # ------------------------------------------------------------- operations
@@ -140,101 +247,134 @@ class Engine:
             slot = self.slots[slot_id]
         except KeyError:
             raise UnknownSlot(slot_id) from None
-        source = Source.parse(source)
-        if token_id is None and self._next_id["token"] not in self.tokens:  # the usual case
-            token_id = self._next_id["token"]
-            self._next_id["token"] = token_id + 1
+        if source.__class__ is not Source:
+            source = Source.parse(source)
+        tokens = self.tokens
+        if token_id is None and self._next_token not in tokens:  # the usual case
+            token_id = self._next_token
+            self._next_token = token_id + 1
         else:
-            token_id = self._claim_id("token", token_id, self.tokens)
+            token_id = self._claim_id("token", token_id, tokens)
         if seq is None:
             seq = self._next_seq
         elif seq < self._next_seq:
             raise InvalidInput(f"request order {seq} is not after {self._next_seq - 1}")
         self._next_seq = seq + 1
-        token = Token(token_id, source, patient, seq, slot_id, slot_id, at, _WAITLISTED)
-        self.tokens[token_id] = token
-        out: list[Decision] = []
-        policy = self.policy
-        if policy.may_overbook(slot, token):  # emergencies, under the standard rules
+        # The new token, field by field: a third cheaper than calling Token (whose __init__
+        # sets the same fields), and every booking makes one.
+        token = tokens[token_id] = _new_object(Token)
+        token.id, token.source, token.patient, token.seq = token_id, source, patient, seq
+        token.slot_id = token.requested_slot_id = slot_id
+        token.requested_at, token.status = at, _WAITLISTED
+        token.times_bumped, token.in_consult = 0, False
+        token.priority = priority = source._value_
+        token.key = (priority, seq)
+        policy, seated = self.policy, slot.seated
+        if (source is _EMERGENCY if self._emergencies_overbook
+                else policy.may_overbook(slot, token)):  # fmt: skip
             # OVERBOOKED means past the slot's capacity, whatever extra seats a policy sells
-            full = len(slot.seated) >= min(slot.capacity, policy.seats(slot))
+            full = len(seated) >= min(slot.capacity, policy.seats(slot))
             self._seat(token, slot)
-            who = "emergency" if source is _EMERGENCY else f"{source.name} (may overbook)"
-            if full:
-                self._say(out, at, DecisionKind.OVERBOOKED, token, slot, None,
-                          f"{who} seated past capacity")  # fmt: skip
+            kind, reason = ((_KIND_OVERBOOKED, _PAST_CAPACITY) if full
+                            else (_KIND_ALLOCATED, _FREE_SEAT_MAY_OVERBOOK))  # fmt: skip
+        elif (len(seated) < (slot.capacity if self._seats_are_capacity else policy.seats(slot))
+              and (self._anyone_may_sit or policy.may_seat(slot, token))):  # _has_seat_for
+            if self._seats_are_capacity:  # _seat, written out for the most frequent decision
+                token.slot_id, token.status = slot.id, _ALLOCATED
+                seated[token] = None
+                if slot._held is not None or slot._ranked is not None:
+                    self._index_seat(token, slot)
             else:
-                self._say(out, at, DecisionKind.ALLOCATED, token, slot, None,
-                          f"{who} took a free seat")  # fmt: skip
-        elif self._has_seat_for(slot, token):
-            self._seat(token, slot)
-            self._say(out, at, DecisionKind.ALLOCATED, token, slot, None, "free seat")
+                self._seat(token, slot)
+            kind, reason = _KIND_ALLOCATED, _FREE_SEAT
         else:
-            victim = policy.victim(slot, token)
-            if victim is None:
-                insort(slot.waitlist, token, key=_KEY)
-                self._say(out, at, DecisionKind.WAITLISTED, token, slot, None,
-                          f"slot full; no seated token below {token.source.name} "
-                          f"(priority {token.priority}) to bump")  # fmt: skip
-            else:
-                self._bump(victim, token, slot, at, out)
-        self.log.extend(out)
-        return Outcome(token, out)
+            victim = (slot.worst_bumpable(priority, self._bumpable) if self._standard_victim
+                      else policy.victim(slot, token))  # fmt: skip
+            if victim is not None:
+                out = self._bump(victim, token, slot, at)
+                self.log.extend(out)
+                return _new(Outcome, (token, out))
+            self._wait(token, slot)
+            kind, reason = _KIND_WAITLISTED, _SLOT_FULL
+        decision = _new(Decision, (at, kind, token_id, source, slot.doctor_id, slot.id, None,
+                                   reason, len(seated), slot.capacity))  # fmt: skip
+        self.log.append(decision)
+        return _new(Outcome, (token, [decision]))
 
     def cancel(self, token_id: Id, at: float = 0.0) -> Outcome:
         """The patient cancels: a held seat frees and the waitlist is promoted."""
-        token = self._token(token_id)
+        try:
+            token = self.tokens[token_id]
+        except KeyError:
+            raise UnknownToken(token_id) from None
+        if token.status is _ALLOCATED:
+            return self._release(token, _CANCELLED, _KIND_CANCELLED, at,
+                                 _CANCELLED_SEAT)  # fmt: skip
         self._require(token, "cancel", "be cancelled", _ALLOCATED, _WAITLISTED)
-        if token.status is _WAITLISTED:
-            slot = self.slots[token.slot_id]
-            slot.waitlist.remove(token)
-            token.status = TokenStatus.CANCELLED
-            out: list[Decision] = []
-            self._say(out, at, DecisionKind.CANCELLED, token, slot, None, "left the waitlist")
-            self.log.extend(out)
-            return Outcome(token, out)
-        return self._release(token, TokenStatus.CANCELLED, DecisionKind.CANCELLED, at,
-                             "cancelled; seat freed")  # fmt: skip
+        slot = self.slots[token.slot_id]
+        slot.waitlist.remove(token)
+        token.status = _CANCELLED
+        return self._one(at, _KIND_CANCELLED, token, slot, _CANCELLED_WAITING)
 
     def no_show(self, token_id: Id, at: float = 0.0) -> Outcome:
         """The patient did not come: the seat frees and the waitlist is promoted."""
-        token = self._token(token_id)
-        self._require(token, "no-show", "be marked a no-show", _ALLOCATED)
-        return self._release(token, TokenStatus.NO_SHOW, DecisionKind.NO_SHOW, at,
-                             "did not come; seat freed")  # fmt: skip
+        try:
+            token = self.tokens[token_id]
+        except KeyError:
+            raise UnknownToken(token_id) from None
+        if token.status is not _ALLOCATED:
+            self._require(token, "no-show", "be marked a no-show", _ALLOCATED)
+        return self._release(token, _NO_SHOW, _KIND_NO_SHOW, at,
+                             _DID_NOT_COME)  # fmt: skip
 
     def start_consult(self, token_id: Id) -> Token:
         """The patient is with the doctor: from now on no policy may bump the token.
 
         Not an allocation decision, so nothing is logged; :meth:`complete` ends the consultation.
         """
-        token = self._token(token_id)
-        self._require(token, "start the consultation of", "start a consultation", _ALLOCATED)
+        try:
+            token = self.tokens[token_id]
+        except KeyError:
+            raise UnknownToken(token_id) from None
+        if token.status is not _ALLOCATED:
+            self._require(token, "start the consultation of", "start a consultation", _ALLOCATED)
         token.in_consult = True
+        if not self._seats_are_capacity:  # a policy's seats may count who is with the doctor
+            self._list_if_roomy(self.slots[token.slot_id])
         return token
 
     def complete(self, token_id: Id, at: float = 0.0) -> Outcome:
         """The consultation is done; the token keeps its seat and can no longer be bumped."""
-        token = self._token(token_id)
-        self._require(token, "complete", "be completed", _ALLOCATED)
-        token.status = TokenStatus.COMPLETED
+        try:
+            token = self.tokens[token_id]
+        except KeyError:
+            raise UnknownToken(token_id) from None
+        if token.status is not _ALLOCATED:
+            self._require(token, "complete", "be completed", _ALLOCATED)
+        token.status = _COMPLETED
         token.in_consult = False
-        out: list[Decision] = []
-        self._say(out, at, DecisionKind.COMPLETED, token, self.slots[token.slot_id], None, "seen")
-        self.log.extend(out)
-        return Outcome(token, out)
+        slot = self.slots[token.slot_id]
+        if not self._seats_are_capacity:  # a policy's seats may count who has been seen
+            self._list_if_roomy(slot)
+        # _one, written out: every patient seen makes one
+        decision = _new(Decision, (at, _KIND_COMPLETED, token_id, token.source,
+                                   slot.doctor_id, slot.id, None, _SEEN, len(slot.seated),
+                                   slot.capacity))  # fmt: skip
+        self.log.append(decision)
+        return _new(Outcome, (token, [decision]))
 
     def expire(self, token_id: Id, at: float = 0.0) -> Outcome:
         """A waitlisted token whose day is over leaves the waitlist unserved."""
-        token = self._token(token_id)
-        self._require(token, "expire", "expire", _WAITLISTED)
+        try:
+            token = self.tokens[token_id]
+        except KeyError:
+            raise UnknownToken(token_id) from None
+        if token.status is not _WAITLISTED:
+            self._require(token, "expire", "expire", _WAITLISTED)
         slot = self.slots[token.slot_id]
         slot.waitlist.remove(token)
-        token.status = TokenStatus.EXPIRED
-        out: list[Decision] = []
-        self._say(out, at, DecisionKind.EXPIRED, token, slot, None, "still waitlisted at day end")
-        self.log.extend(out)
-        return Outcome(token, out)
+        token.status = _EXPIRED
+        return self._one(at, _KIND_EXPIRED, token, slot, _DAY_ENDED)
 
     def expire_waitlist(self, slot_id: Id, at: float = 0.0) -> list[Decision]:
         """Expire every token still waiting on a slot, best first; return the decisions."""
@@ -250,7 +390,8 @@ class Engine:
         if doctor_id not in self.doctors:
             raise UnknownDoctor(doctor_id)
         decisions: list[Decision] = []
-        for slot in self._days.get((doctor_id, day), ()):
+        found = self._days.get((doctor_id, day))
+        for slot in found.slots if found is not None else ():
             if slot.waitlist:
                 decisions.extend(self.expire_waitlist(slot.id, at))
         return decisions
@@ -296,99 +437,227 @@ class Engine:
         return [log[position] for position in mentions.get(token_id, ())]
 
     def problems(self) -> Iterator[str]:
-        """Broken invariants, if any (used by tests; an empty result means consistent state)."""
+        """Broken invariants, if any (used by tests; an empty result means consistent state).
+
+        Besides the rules, checks that the engine's indexes agree with the slots' own tokens:
+        the seats held by source, each day's slots with a free seat, the bump heap."""
         where: dict[Id, str] = {}
         for slot in self.slots.values():
-            if len(slot.seated) > self.policy.seats(slot):
+            seats = self.policy.seats(slot)
+            if len(slot.seated) > seats:
                 ordinary = sum(1 for t in slot.seated if t.source is not _EMERGENCY)
-                if ordinary > self.policy.seats(slot):
+                if ordinary > seats:
                     yield f"slot {slot.id} holds {ordinary} non-emergency tokens > its seats"
-            if slot.waitlist and any(self._has_seat_for(slot, t) for t in slot.waitlist):
+            waiting = list(slot.waitlist)
+            if waiting and any(self._has_seat_for(slot, t) for t in waiting):
                 yield f"slot {slot.id} has a free seat for a waitlisted token"
-            if slot.waitlist != sorted(slot.waitlist, key=_KEY):
+            if waiting != sorted(waiting, key=_KEY) or len(waiting) != len(slot.waitlist):
                 yield f"slot {slot.id} waitlist is out of order"
-            for place, tokens in (("seated", slot.seated), ("waitlist", slot.waitlist)):
+            for place, tokens in (("seated", list(slot.seated)), ("waitlist", waiting)):
                 for token in tokens:
                     if token.id in where:
                         yield f"token {token.id} is in {where[token.id]} and {place} of {slot.id}"
                     where[token.id] = f"{place} of {slot.id}"
                     if token.slot_id != slot.id:
                         yield f"token {token.id} is in slot {slot.id} but says {token.slot_id}"
+            yield from self._index_problems(slot, seats)
         for token in self.tokens.values():
             seated = token.status in SEATED_STATUSES
             expected = "seated" if seated else "waitlist" if token.status is _WAITLISTED else None
             found = where.get(token.id, "").split(" ")[0] or None
             if found != expected:
                 yield f"token {token.id} is {token.status} but found in {found}"
+        for (doctor_id, day), day_slots in self._days.items():
+            listed = [slot for slot in day_slots.slots if slot._listed]
+            if list(day_slots.roomy or ()) != listed:
+                yield f"doctor {doctor_id}'s slots listed as having room on day {day} are misfiled"
+
+    def _index_problems(self, slot: Slot, seats: int) -> Iterator[str]:
+        if slot._held is not None:
+            held = [0] * len(slot._held)
+            for token in slot.seated:
+                held[token.priority] += 1
+            if held != slot._held:
+                yield f"slot {slot.id} counts {slot._held} seats held by source, not {held}"
+        if slot._day.roomy is not None and len(slot.seated) < seats and not slot._listed:
+            yield f"slot {slot.id} has a free seat but is not listed as having room"
+        index = slot._ranked
+        if index is not None and any(
+            (-token.priority, -token.seq) not in index[0] or index[1].get(token.seq) is not token
+            for token in slot.seated
+        ):
+            yield f"slot {slot.id}'s bump index lacks a seated token"
 
     # ---------------------------------------------------------------- helpers
 
     def _has_seat_for(self, slot: Slot, token: Token) -> bool:
-        return len(slot.seated) < self.policy.seats(slot) and self.policy.may_seat(slot, token)
+        policy = self.policy
+        return (len(slot.seated) < (slot.capacity if self._seats_are_capacity
+                                    else policy.seats(slot))
+                and (self._anyone_may_sit or policy.may_seat(slot, token)))  # fmt: skip
 
     def _seat(self, token: Token, slot: Slot) -> None:
+        """Seat ``token`` in ``slot`` and file it in the slot's indexes."""
         token.slot_id = slot.id
         token.status = _ALLOCATED
-        slot.seated.append(token)
+        slot.seated[token] = None
+        if slot._held is not None or slot._ranked is not None:
+            self._index_seat(token, slot)
+        if not self._seats_are_capacity:  # a policy's seats may grow with who is seated
+            self._list_if_roomy(slot)
 
-    def _bump(self, victim: Token, token: Token, slot: Slot, at: float,
-              out: list[Decision]) -> None:  # fmt: skip
-        """``token`` takes ``victim``'s seat; the victim moves to a later seat or the waitlist."""
-        slot.seated.remove(victim)
-        victim.times_bumped += 1
+    def _index_seat(self, token: Token, slot: Slot) -> None:
+        """File a new seat in the slot's indexes that exist (see Slot)."""
+        if slot._held is not None:
+            slot._held[token.priority] += 1
+        index = slot._ranked
+        if index is not None:
+            heap, by_seq = index
+            heappush(heap, (-token.priority, -token.seq))
+            by_seq[token.seq] = token
+            if len(heap) > 2 * len(slot.seated) + 16:  # mostly tokens gone: rebuilt when next asked
+                slot._ranked = None
+
+    def _unseat(self, token: Token, slot: Slot) -> None:
+        """Take ``token`` out of its seat in ``slot`` (its status is the caller's to set)."""
+        del slot.seated[token]
+        if slot._held is not None:
+            slot._held[token.priority] -= 1
+        if not slot._listed and slot._day.roomy is not None:
+            self._list_if_roomy(slot)
+
+    def _wait(self, token: Token, slot: Slot) -> None:
+        """Put ``token`` on the slot's waitlist (the caller set its status)."""
+        if slot.waitlist is NO_WAITLIST:
+            slot.waitlist = Ranked(_KEY)
+        slot.waitlist.add(token)
+
+    def _list_if_roomy(self, slot: Slot) -> None:
+        """List the slot among its day's slots with room if it has a free seat now (once the
+        day's list is built)."""
+        roomy = slot._day.roomy
+        if (roomy is not None and not slot._listed
+                and len(slot.seated) < (slot.capacity if self._seats_are_capacity
+                                        else self.policy.seats(slot))):  # fmt: skip
+            slot._listed = True
+            roomy.add(slot)
+
+    def _roomy(self, day: DaySlots) -> Ranked[Slot]:
+        """The day's slots listed as having room, built at its first search: those with a free
+        seat now."""
+        if day.roomy is None:
+            roomy = [slot for slot in day.slots
+                     if len(slot.seated) < (slot.capacity if self._seats_are_capacity
+                                            else self.policy.seats(slot))]  # fmt: skip
+            for slot in roomy:
+                slot._listed = True
+            day.roomy = Ranked(_RANK, roomy)
+        return day.roomy
+
+    def _bump(self, victim: Token, token: Token, slot: Slot, at: float) -> list[Decision]:
+        """``token`` takes ``victim``'s seat; the victim moves to a later seat or the waitlist.
+        Returns the three decisions, in order."""
+        # seated first, so the slot never shows the room it has for a moment in between
         self._seat(token, slot)
-        self._say(out, at, DecisionKind.ALLOCATED, token, slot, victim.id,
-                  f"bumped token {victim.id} ({victim.source.name}, priority {victim.priority}) "
-                  f"of lower priority")  # fmt: skip
-        self._say(out, at, DecisionKind.BUMPED, victim, slot, token.id,
-                  f"displaced by token {token.id} ({token.source.name}, priority "
-                  f"{token.priority}) of strictly higher priority")  # fmt: skip
+        self._unseat(victim, slot)
+        victim.times_bumped += 1
+        doctor_id, slot_id, capacity = slot.doctor_id, slot.id, slot.capacity
+        held = len(slot.seated)
+        token_id, victim_id, source = token.id, victim.id, victim.source
+        out = [
+            _new(Decision, (at, _KIND_ALLOCATED, token_id, token.source, doctor_id, slot_id,
+                            victim_id, _TOOK_BUMPED_SEAT, held, capacity)),
+            _new(Decision, (at, _KIND_BUMPED, victim_id, source, doctor_id, slot_id, token_id,
+                            _DISPLACED, held, capacity)),
+        ]  # fmt: skip
         later = self._later_seat_for(victim, slot)
         if later is not None:
             self._seat(victim, later)
-            self._say(out, at, DecisionKind.REALLOCATED, victim, later, token.id,
-                      f"bumped from slot {slot.id}; next later slot with a free seat")  # fmt: skip
+            out.append(_new(Decision, (at, _KIND_REALLOCATED, victim_id, source, later.doctor_id,
+                                       later.id, token_id, _MOVED_LATER,
+                                       len(later.seated), later.capacity)))  # fmt: skip
         else:
             victim.status = _WAITLISTED
-            insort(slot.waitlist, victim, key=_KEY)
-            self._say(out, at, DecisionKind.WAITLISTED, victim, slot, token.id,
-                      f"bumped from slot {slot.id}; no later free seat that day")  # fmt: skip
+            self._wait(victim, slot)
+            out.append(_new(Decision, (at, _KIND_WAITLISTED, victim_id, source, doctor_id, slot_id,
+                                       token_id, _NO_LATER_SEAT, held, capacity)))  # fmt: skip
+        return out
 
     def _later_seat_for(self, token: Token, slot: Slot) -> Slot | None:
-        day = self._days[(slot.doctor_id, slot.day)]
-        for later in day[bisect_right(day, slot.start, key=_START):]:
-            if self._has_seat_for(later, token):
-                return later
-        return None
+        """The first slot of the doctor's day starting after ``slot`` with a seat for ``token``.
+
+        A day of up to :data:`WALK_LIMIT` slots is walked from the first slot starting later
+        (found by bisection). A larger one reads the day's slots listed as having room instead,
+        from the first one starting later; those found full are dropped from the list on the
+        way (after the walk: the list is not changed while it is read)."""
+        day = slot._day
+        if day.roomy is None and len(day.slots) <= WALK_LIMIT:
+            slots = day.slots
+            for later in islice(slots, bisect_right(slots, slot.start, key=_START), None):
+                if self._has_seat_for(later, token):
+                    return later
+            return None
+        found = None
+        full: list[Slot] = []
+        policy, by_capacity = self.policy, self._seats_are_capacity
+        roomy = self._roomy(day)
+        for later in roomy.after((slot.start, math.inf)):  # inf: past equal starts too
+            if len(later.seated) >= (later.capacity if by_capacity else policy.seats(later)):
+                full.append(later)
+            elif self._anyone_may_sit or policy.may_seat(later, token):
+                found = later
+                break
+        for gone in full:
+            gone._listed = False
+            roomy.remove(gone)
+        return found
 
     def _release(self, token: Token, status: TokenStatus, kind: DecisionKind, at: float,
-                 reason: str) -> Outcome:  # fmt: skip
+                 reason: Reason) -> Outcome:  # fmt: skip
         """Free a seated token's seat (the caller checked it is ALLOCATED); promote the waitlist."""
         slot = self.slots[token.slot_id]
-        slot.seated.remove(token)
+        seated = slot.seated
+        del seated[token]  # _unseat, written out: every cancellation and no-show frees a seat
+        if slot._held is not None:
+            slot._held[token.priority] -= 1
+        if not slot._listed and slot._day.roomy is not None:
+            self._list_if_roomy(slot)
         token.status = status
-        out: list[Decision] = []
-        self._say(out, at, kind, token, slot, None, reason)
-        self._promote(slot, token, at, out)
-        self.log.extend(out)
-        return Outcome(token, out)
+        out = [_new(Decision, (at, kind, token.id, token.source, slot.doctor_id, slot.id, None,
+                               reason, len(seated), slot.capacity))]  # fmt: skip
+        if slot.waitlist._len:  # (the length read without a call to Ranked.__len__)
+            self._promote(slot, token, at, out)
+            self.log.extend(out)
+        else:
+            self.log.append(out[0])
+        return _new(Outcome, (token, out))
 
     def _promote(self, slot: Slot, freed_by: Token, at: float, out: list[Decision]) -> None:
         """Fill the slot's free seats from its waitlist, best eligible token first."""
+        waitlist = slot.waitlist
         # a full slot can seat nobody: stop before scanning the waitlist for a taker
-        while slot.waitlist and len(slot.seated) < self.policy.seats(slot):
-            chosen = next((t for t in slot.waitlist if self._has_seat_for(slot, t)), None)
-            if chosen is None:
-                return
-            slot.waitlist.remove(chosen)
+        while waitlist._len and len(slot.seated) < (slot.capacity if self._seats_are_capacity
+                                                    else self.policy.seats(slot)):  # fmt: skip
+            if self._anyone_may_sit:  # the free seat may go to anyone: the best waiting token
+                chosen = waitlist.pop_first()
+            else:
+                taker = next((t for t in waitlist if self._has_seat_for(slot, t)), None)
+                if taker is None:
+                    return
+                chosen = taker
+                waitlist.remove(chosen)
             self._seat(chosen, slot)
-            self._say(out, at, DecisionKind.PROMOTED, chosen, slot, freed_by.id,
-                      f"best waitlisted token; seat freed by token {freed_by.id}")  # fmt: skip
+            out.append(_new(Decision, (at, _KIND_PROMOTED, chosen.id, chosen.source,
+                                       slot.doctor_id, slot.id, freed_by.id, _SEAT_FREED,
+                                       len(slot.seated), slot.capacity)))  # fmt: skip
 
-    def _say(self, out: list[Decision], at: float, kind: DecisionKind, token: Token, slot: Slot,
-             related: Id | None, reason: str) -> None:  # fmt: skip
-        out.append(Decision(at, kind, token.id, token.source, slot.doctor_id, slot.id, related,
-                            reason, len(slot.seated), slot.capacity))  # fmt: skip
+    def _one(self, at: float, kind: DecisionKind, token: Token, slot: Slot,
+             reason: Reason) -> Outcome:  # fmt: skip
+        """The outcome of an operation making one decision, logged."""
+        decision = _new(Decision, (at, kind, token.id, token.source, slot.doctor_id, slot.id,
+                                   None, reason, len(slot.seated), slot.capacity))  # fmt: skip
+        self.log.append(decision)
+        return _new(Outcome, (token, [decision]))
 
     def _require(self, token: Token, action: str, outcome: str, *allowed: TokenStatus) -> None:
         """Refuse ``action`` unless the token is in one of the ``allowed`` states; the message
@@ -408,19 +677,16 @@ class Engine:
         except KeyError:
             raise UnknownSlot(slot_id) from None
 
-    def _token(self, token_id: Id) -> Token:
-        try:
-            return self.tokens[token_id]
-        except KeyError:
-            raise UnknownToken(token_id) from None
-
     def _claim_id(self, kind: str, wanted: Id | None, taken: dict[Id, Any]) -> Id:
+        """``wanted`` if free, or the next free whole number; the ``kind``'s counter moves past
+        it (kind: "doctor", "slot" or "token")."""
+        counter = f"_next_{kind}"
         if wanted is None:
-            wanted = self._next_id[kind]
+            wanted = getattr(self, counter)
             while wanted in taken:
                 wanted += 1
         elif wanted in taken:
             raise DuplicateId(f"{kind} id {wanted!r} is already in use")
         if isinstance(wanted, int) and not isinstance(wanted, bool):
-            self._next_id[kind] = max(self._next_id[kind], wanted + 1)
+            setattr(self, counter, max(getattr(self, counter), wanted + 1))
         return wanted

@@ -25,10 +25,23 @@ The hooks:
 ``victim(slot, token) -> Token | None``
     Which seated token the request displaces from a full slot, or None to waitlist the request.
     Default: among seated tokens of strictly lower priority that are ``bumpable``, the one with
-    the largest key (lowest priority, then most recent request).
+    the largest key (lowest priority, then most recent request):
+    ``slot.worst_bumpable(token.priority, self.bumpable)``, which reads the slot's index of
+    seated tokens by key rather than every seated token.
 ``bumpable(token) -> bool``
     Whether a seated token may lose its seat at all. Default: it is ALLOCATED (not COMPLETED),
     not with the doctor, and not an emergency.
+
+What a hook may read of a slot: its fields (``capacity``, ``start``, ...), ``seated`` (the
+seated tokens in the order they took their seats: iterate it, ``len``, ``in``; a dict used as
+an ordered set, not a list), ``waitlist`` (the waiting tokens by key: iterate it, ``len``,
+``in``), ``held_by(source)`` (seats held by tokens of a source, without counting them) and
+``worst_bumpable(priority, bumpable)``. Hooks only read: the engine alone changes a slot, and
+keeps indexes beside it. So ``seats(slot)`` may depend on the slot and its seated tokens, and on
+nothing else: the engine may keep its answer until the slot's seated tokens change (a seat taken
+or freed, a consultation started or completed). Where a policy keeps a hook of :class:`Policy`
+as it is (``seats``, ``may_seat``, ``may_overbook``, ``victim``), the engine may apply the
+standard rule without calling it; an overridden hook is always called.
 
 Policies are frozen dataclasses; their fields are their parameters (``make_policy(name, params)``
 checks them), and ``str(policy)`` describes one with its parameters.
@@ -63,6 +76,9 @@ __all__ = [
 ]
 
 _REGISTRY: dict[str, type[Policy]] = {}
+# read once: on Python 3.11 an enum member read off its class costs about a function call
+_ALLOCATED = TokenStatus.ALLOCATED
+_EMERGENCY = Source.EMERGENCY
 P = TypeVar("P", bound="type[Policy]")
 
 
@@ -151,30 +167,20 @@ class Policy:
 
     def may_overbook(self, slot: Slot, token: Token) -> bool:
         """Whether ``token`` is seated in ``slot`` at once, past its seats if need be."""
-        return token.source is Source.EMERGENCY
+        return token.source is _EMERGENCY
 
     def victim(self, slot: Slot, token: Token) -> Token | None:
         """The seated token ``token`` displaces from full ``slot``, or None."""
-        # Only strictly lower priorities can lose their seat, so filter on that cheap test first:
-        # the largest key among them is the largest bumpable key overall whenever a bump happens.
-        priority = token.priority
-        worst: Token | None = None
-        for seated in slot.seated:
-            if (
-                seated.priority > priority
-                and (worst is None or seated.key > worst.key)
-                and self.bumpable(seated)
-            ):
-                worst = seated
-        return worst
+        # the slot's own index by key answers without reading every seated token
+        return slot.worst_bumpable(token.priority, self.bumpable)
 
     def bumpable(self, token: Token) -> bool:
         """Whether seated ``token`` may lose its seat: allocated, not with the doctor, and not an
         emergency."""
         return (
-            token.status is TokenStatus.ALLOCATED
+            token.status is _ALLOCATED
             and not token.in_consult
-            and token.source is not Source.EMERGENCY
+            and token.source is not _EMERGENCY
         )
 
     def __str__(self) -> str:
@@ -221,7 +227,7 @@ class EmergencyCap(PriorityBump):
         _whole(self.max_overbook, "max_overbook")
 
     def may_overbook(self, slot: Slot, token: Token) -> bool:
-        return (token.source is Source.EMERGENCY
+        return (token.source is _EMERGENCY
                 and len(slot.seated) < self.seats(slot) + self.max_overbook)  # fmt: skip
 
 
@@ -273,6 +279,6 @@ class ReservedSeats(PriorityBump):
         held_for_others = 0
         for source, count in self.reserved.items():
             if source is not token.source:
-                used = sum(1 for seated in slot.seated if seated.source is source)
-                held_for_others += max(0, count - used)
+                # (a Source: __post_init__ parsed the names)
+                held_for_others += max(0, count - slot.held_by(source))  # type: ignore[arg-type]
         return free > held_for_others

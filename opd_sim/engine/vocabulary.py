@@ -1,4 +1,5 @@
-"""The hospital's words as enums: sources with their priorities, token statuses, decision kinds."""
+"""The hospital's words as enums: sources with their priorities, token statuses, decision kinds
+and the reasons given for decisions."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ __all__ = [
     "IN_SLOT_STATUSES",
     "SEATED_STATUSES",
     "DecisionKind",
+    "Reason",
     "Source",
     "TokenStatus",
 ]
@@ -89,3 +91,38 @@ class DecisionKind(StrEnum):
     NO_SHOW = "NO_SHOW"
     COMPLETED = "COMPLETED"  # consultation done; the token keeps its seat
     EXPIRED = "EXPIRED"  # still waitlisted when the slot's day ended
+
+
+class Reason(StrEnum):
+    """Why the engine made a decision: one fixed phrase per reason, for people to read.
+
+    The phrase names no token, slot or number: the decision's own fields do (``token_id``,
+    ``slot_id``, ``related_token_id``), so a reason is a code with a fixed text. Being a ``str``,
+    a decision's reason is JSON-ready and stored as its text; frames keep it as a category.
+    Members are listed by the decision kind they go with, in :class:`DecisionKind` order.
+    """
+
+    # ALLOCATED
+    FREE_SEAT = "free seat"
+    FREE_SEAT_MAY_OVERBOOK = "free seat (may overbook)"  # on the may-overbook path: emergencies
+    TOOK_BUMPED_SEAT = "took the seat of a lower-priority token"  # related: the bumped token
+    # OVERBOOKED
+    PAST_CAPACITY = "seated past capacity (may overbook)"
+    # BUMPED (related: the bumping token, as for the bumped token's REALLOCATED or WAITLISTED)
+    DISPLACED = "displaced by a token of strictly higher priority"
+    # REALLOCATED
+    MOVED_LATER = "bumped; moved to the next later slot with a free seat"
+    # WAITLISTED
+    NO_LATER_SEAT = "bumped; no later free seat that day"
+    SLOT_FULL = "slot full; no seated token of lower priority it may bump"
+    # PROMOTED (related: the token whose cancellation or no-show freed the seat)
+    SEAT_FREED = "best waitlisted token; a seat was freed"
+    # CANCELLED
+    CANCELLED_SEAT = "cancelled; seat freed"
+    CANCELLED_WAITING = "cancelled; left the waitlist"
+    # NO_SHOW
+    DID_NOT_COME = "did not come; seat freed"
+    # COMPLETED
+    SEEN = "seen by the doctor"
+    # EXPIRED
+    DAY_ENDED = "still waitlisted at day end"

@@ -1,7 +1,7 @@
 """The decision, patient and slot frames, built once from a run's records, with fixed dtypes.
 
-Categoricals carry fixed category lists (every source, kind and status, used or not), so frames
-of different runs concatenate and compare without dtype surprises.
+Categoricals carry fixed category lists (every source, kind, reason and status, used or not), so
+frames of different runs concatenate and compare without dtype surprises.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opd_sim.engine import Decision, DecisionKind, Source, TokenStatus
+from opd_sim.engine import Decision, DecisionKind, Reason, Source, TokenStatus
 from opd_sim.simulation.opd import Opd
 
 __all__ = [
     "DECISION_COLUMNS",
     "KIND_CATEGORIES",
     "PATIENT_COLUMNS",
+    "REASON_CATEGORIES",
     "SLOT_COLUMNS",
     "SOURCE_CATEGORIES",
     "STATUS_CATEGORIES",
@@ -31,7 +32,9 @@ __all__ = [
 SOURCE_CATEGORIES = [source.name for source in Source]  # in priority order
 KIND_CATEGORIES = [kind.value for kind in DecisionKind]
 STATUS_CATEGORIES = [status.value for status in TokenStatus]
+REASON_CATEGORIES = [reason.value for reason in Reason]  # the texts, in Reason's order
 _KIND_CODE = {kind: i for i, kind in enumerate(DecisionKind)}
+_REASON_CODE = {reason: i for i, reason in enumerate(Reason)}
 _STATUS_CODE = {status: i for i, status in enumerate(TokenStatus)}
 
 #: The decision record's own fields, after the replication and the slot's day.
@@ -96,7 +99,7 @@ def _decision_columns(opd: Opd) -> dict[str, Callable[[Iterable[Any], int], Any]
             _column(map(doctor_code.__getitem__, values), np.int64, n), doctors),
         "slot_id": whole,
         "related_token_id": related,
-        "reason": lambda values, n: pd.array(list(values), dtype="string"),
+        "reason": lambda values, n: _coded(values, n, _REASON_CODE, REASON_CATEGORIES),
         "seats_held": whole,
         "capacity": whole,
     }

@@ -9,7 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from opd_sim.simulation.frames import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS_CATEGORIES
+from opd_sim.simulation.frames import (
+    KIND_CATEGORIES,
+    REASON_CATEGORIES,
+    SOURCE_CATEGORIES,
+    STATUS_CATEGORIES,
+)
 
 __all__ = ["RUN_DATA_FILES", "RunFiles", "read_run", "with_categories"]
 
@@ -30,15 +35,16 @@ class RunFiles:
 
 
 def with_categories(frame: pd.DataFrame, doctors: list[str]) -> pd.DataFrame:
-    """``frame`` with its label columns categorical as simulated: kinds, sources and statuses
-    from the fixed lists, ``doctor_id`` and ``seen_by`` from ``doctors`` (in scenario order).
+    """``frame`` with its label columns categorical as simulated: kinds, sources, reasons and
+    statuses from the fixed lists, ``doctor_id`` and ``seen_by`` from ``doctors`` (in scenario
+    order).
 
     Parquet keeps categoricals, but not the categories of an empty column (a run without a
     single token), and the analysis relies on them to list every source and doctor.
     """
     categories = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES,
-                  "status": STATUS_CATEGORIES, "doctor_id": doctors,
-                  "seen_by": doctors}  # fmt: skip
+                  "reason": REASON_CATEGORIES, "status": STATUS_CATEGORIES,
+                  "doctor_id": doctors, "seen_by": doctors}  # fmt: skip
     for column, values in categories.items():
         if column in frame.columns:
             frame[column] = pd.Categorical(frame[column].astype(object), categories=values)

@@ -9,7 +9,12 @@ import numpy as np
 import pandas as pd
 
 from opd_sim.simulation import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_COLUMNS
-from opd_sim.simulation.frames import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS_CATEGORIES
+from opd_sim.simulation.frames import (
+    KIND_CATEGORIES,
+    REASON_CATEGORIES,
+    SOURCE_CATEGORIES,
+    STATUS_CATEGORIES,
+)
 
 DOCTORS = ["a", "b"]
 NAN = math.nan
@@ -17,7 +22,7 @@ NAN = math.nan
 
 def _categories(frame: pd.DataFrame) -> pd.DataFrame:
     fixed = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES, "status": STATUS_CATEGORIES,
-             "doctor_id": DOCTORS, "seen_by": DOCTORS}  # fmt: skip
+             "reason": REASON_CATEGORIES, "doctor_id": DOCTORS, "seen_by": DOCTORS}  # fmt: skip
     for column, categories in fixed.items():
         if column in frame.columns:
             frame[column] = pd.Categorical(frame[column], categories=categories)
@@ -37,7 +42,7 @@ def decisions(*rows: tuple[Any, ...]) -> pd.DataFrame:
         "doctor_id": ["a"] * len(rows),
         "slot_id": np.array([r[5] for r in rows], dtype=np.int64),
         "related_token_id": pd.array([r[6] for r in rows], dtype="Int64"),
-        "reason": pd.array([""] * len(rows), dtype="string"),
+        "reason": [REASON_CATEGORIES[0]] * len(rows),  # any reason: the analysis does not read it
         "seats_held": np.ones(len(rows), dtype=np.int64),
         "capacity": np.ones(len(rows), dtype=np.int64),
     })  # fmt: skip

@@ -223,6 +223,32 @@ def test_human_output_of_each_command(cli: Cli) -> None:
     assert cli("slot", "list", "--doctor", "2", json_output=False).code == 2
 
 
+def test_human_output_names_the_related_token(cli: Cli) -> None:
+    """A reason is a fixed phrase naming no token, so a line names the related token after it:
+    the bumped token of the ALLOCATED decision, the bumping one of its sequels, the releasing one
+    of a promotion."""
+    cli("doctor", "add", "--name", "Dr Rao")
+    for start, end in (("09:00", "09:20"), ("09:20", "09:40")):
+        cli("slot", "add", "--doctor", "1", "--start", f"{DAY} {start}", "--end", f"{DAY} {end}",
+            "--capacity", "1")  # fmt: skip
+    cli("token", "book", "--slot", "1", "--source", "walkin", "--patient", "Asha")
+    bumped = cli("token", "book", "--slot", "1", "--source", "paid", "--patient", "Bala",
+                 json_output=False)  # fmt: skip
+    assert bumped.out.splitlines()[1:] == [
+        "  ALLOCATED   token 2 in slot 1: took the seat of a lower-priority token (token 1)",
+        "  BUMPED      token 1 in slot 1: displaced by a token of strictly higher priority"
+        " (by token 2)",
+        "  REALLOCATED token 1 in slot 2: bumped; moved to the next later slot with a free seat"
+        " (by token 2)",
+    ]
+    cli("token", "book", "--slot", "2", "--source", "walkin", "--patient", "Dev")
+    freed = cli("token", "no-show", "1", json_output=False)
+    assert freed.out.splitlines()[1:] == [
+        "  NO_SHOW     token 1 in slot 2: did not come; seat freed",
+        "  PROMOTED    token 3 in slot 2: best waitlisted token; a seat was freed (by token 1)",
+    ]
+
+
 @pytest.mark.parametrize("make", ["empty file", "empty SQLite database"])
 def test_empty_file_or_database_becomes_a_store(db: Path, cli: Cli, make: str) -> None:
     """A zero-byte file or a SQLite database with nothing in it is initialised, not refused."""

@@ -29,7 +29,7 @@ def test_waitlists_when_the_slot_is_full(engine: Engine) -> None:
     outcome = engine.book(slot.id, "ONLINE", "b")
     assert trace(outcome.decisions) == [("WAITLISTED", 2, 1, None)]
     assert outcome.token.status is TokenStatus.WAITLISTED
-    assert slot.waitlist == [outcome.token]
+    assert list(slot.waitlist) == [outcome.token]
 
 
 def test_cancellation_promotes_the_best_waitlisted(engine: Engine) -> None:
@@ -106,7 +106,7 @@ def test_bumped_token_is_waitlisted_when_no_later_slot_is_free(engine: Engine) -
         ("BUMPED", 1, 1, 2),
         ("WAITLISTED", 1, 1, 2),
     ]
-    assert first.waitlist == [engine.tokens[1]]
+    assert list(first.waitlist) == [engine.tokens[1]]
 
 
 def test_bumped_token_skips_other_doctors(engine: Engine) -> None:
@@ -173,7 +173,7 @@ def test_cancelling_a_waitlisted_token_leaves_the_waitlist(engine: Engine) -> No
     engine.book(slot.id, "ONLINE")
     engine.book(slot.id, "ONLINE")
     assert trace(engine.cancel(2).decisions) == [("CANCELLED", 2, 1, None)]
-    assert slot.waitlist == []
+    assert list(slot.waitlist) == []
 
 
 def test_completed_token_keeps_its_seat_and_cannot_be_bumped(engine: Engine) -> None:
@@ -196,7 +196,7 @@ def test_expire_waitlist_at_day_end(engine: Engine) -> None:
     assert {t.id: t.status.value for t in engine.tokens.values()} == {
         1: "EXPIRED", 2: "EXPIRED", 3: "ALLOCATED"
     }
-    assert slot.waitlist == []
+    assert list(slot.waitlist) == []
 
 
 @pytest.mark.parametrize("operation", ["cancel", "no_show", "complete"])

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from opd_sim.engine import DecisionKind, Reason
 from opd_sim.simulation import SOURCE_CATEGORIES
 from tests.simulation.conftest import REPO, shipped_run
 
@@ -79,3 +80,16 @@ def test_ci95_mirrors_the_summarys_numbers() -> None:
     """ci95 has the very keys of a replication's summary, so one row for it says it all."""
     summary = shipped_run(*RUN).summary
     assert set(_paths(summary["ci95"])) == set(_paths(summary["per_replication"][0]))
+
+
+def test_the_reasons_table_lists_every_reason_with_its_kind() -> None:
+    """The Reasons table lists each reason's text, in Reason's order (the category order), with
+    the kind of decision it explains; and a real run gives each decision a reason of its kind."""
+    section = _sections()["Decisions frame"].split("### Reasons", 1)[1]
+    rows = re.findall(r"^\| ([^|`]+?) \| `([A-Z_]+)` \|", section, flags=re.MULTILINE)
+    assert [text for text, _ in rows] == [reason.value for reason in Reason]
+    kind_of = dict(rows)
+    assert set(kind_of.values()) == {kind.value for kind in DecisionKind}
+    decisions = shipped_run(*RUN).decisions
+    pairs = set(zip(decisions["reason"].astype(str), decisions["kind"].astype(str), strict=True))
+    assert all(kind_of[text] == kind for text, kind in pairs), pairs

@@ -42,7 +42,8 @@ def test_the_simulate_commands_import_nothing_heavy_at_start():
 def test_public_surface_is_pinned():
     """opd_sim.simulation exports exactly these names (writing directories moved out of it)."""
     assert sorted(opd_sim.simulation.__all__) == sorted([
-        "DECISION_COLUMNS", "KIND_CATEGORIES", "PATIENT_COLUMNS", "SOURCE_CATEGORIES",
+        "DECISION_COLUMNS", "KIND_CATEGORIES", "PATIENT_COLUMNS", "REASON_CATEGORIES",
+        "SOURCE_CATEGORIES",
         "STATUS_CATEGORIES", "STREAM_NAMES", "Opd", "RunFiles", "RunResult", "aggregate",
         "SLOT_COLUMNS", "run_replication", "slots_frame", "decisions_frame", "make_streams",
         "manifest", "mean_ci", "multiple_replications", "patients_frame", "read_run",

@@ -225,12 +225,18 @@ def test_no_seat_limit_never_waitlists():
 
 def test_frames_have_stable_dtypes():
     """Categoricals carry every category, used or not; ints are int32, times float64."""
-    from opd_sim.simulation import KIND_CATEGORIES, SOURCE_CATEGORIES, STATUS_CATEGORIES
+    from opd_sim.simulation import (
+        KIND_CATEGORIES,
+        REASON_CATEGORIES,
+        SOURCE_CATEGORIES,
+        STATUS_CATEGORIES,
+    )
 
     result = shipped_run("textbook_mm1")  # walk-ins only: most categories unused
     decisions, patients = result.decisions, result.patients
     assert list(decisions["kind"].cat.categories) == KIND_CATEGORIES
     assert list(decisions["source"].cat.categories) == SOURCE_CATEGORIES
+    assert list(decisions["reason"].cat.categories) == REASON_CATEGORIES
     assert list(patients["status"].cat.categories) == STATUS_CATEGORIES
     for frame, ints, floats in (
         (decisions, ["replication", "day", "token_id", "slot_id", "seats_held",
