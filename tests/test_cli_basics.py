@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Iterator
 
-from opd_sim.cli.app import main
+import pytest
+
+from opd_sim.cli.app import COMMANDS, build_parser, main
 from tests.cli import run_cli
 
 
@@ -49,3 +53,47 @@ def test_help_is_on_stdout_and_exit_0() -> None:
     done = run_cli("--help")
     assert done.code == 0 and done.err == ""
     assert done.out.startswith("usage: opd-sim") and "compare" in done.out
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The (sub)commands a parser dispatches to, by name, in order."""
+    found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(found[0].choices) if found else {}
+
+
+def _parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser under ``parser`` (itself included) with its command path."""
+    yield path, parser
+    for name, sub in _commands(parser).items():
+        yield from _parsers(sub, (*path, name))
+
+
+def test_the_full_parser_has_every_command_in_order() -> None:
+    """COMMANDS names every command in the order `opd-sim --help` lists them."""
+    assert list(_commands(build_parser())) == list(COMMANDS)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_command_line_builds_its_own_command_only_and_the_same(command: str) -> None:
+    """`opd-sim COMMAND ...` builds the parsers of COMMAND only (`token book` starts without
+    building the simulator's), each with the same usage and help as in the full parser."""
+    full = dict(_parsers(build_parser()))
+    narrow = dict(_parsers(build_parser([command, "--json"])))
+    siblings = {name for name, target in COMMANDS.items() if target == COMMANDS[command]}
+    assert command in _commands(narrow[()]) and set(_commands(narrow[()])) <= siblings
+    for path, parser in narrow.items():
+        if path:
+            assert parser.format_help() == full[path].format_help(), path
+            assert parser.format_usage() == full[path].format_usage(), path
+    assert [p for p in full if p[:1] == (command,)] == [p for p in narrow if p[:1] == (command,)]
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["--version", "token"], ["tokens", "book"], ["--", "token"]], ids=str
+)
+def test_a_command_line_not_starting_with_a_command_gets_every_command(argv: list[str]) -> None:
+    """No command, an option first or a typo: the parser lists every command (for the usage and
+    the "invalid choice" error)."""
+    assert list(_commands(build_parser(argv))) == list(COMMANDS)

@@ -1,9 +1,15 @@
-"""Argument parsing, error-to-exit-code mapping and output for every ``opd-sim`` command."""
+"""Argument parsing, error-to-exit-code mapping and output for every ``opd-sim`` command.
+
+A command line that names its command builds the parser of that command only (``opd-sim token
+book`` builds the ``token`` group's parsers, not the simulator's): importing every command's
+module and building every parser took about a tenth of a booking's start-up, which must stay
+within twice Python's own (issue 11, ``benchmarks/bench_desk_startup.py``). Help, usage and
+errors read the same either way.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -14,16 +20,21 @@ from opd_sim.errors import InvalidInput, OpdSimError, ScenarioError
 
 Handler = Callable[[argparse.Namespace], int]
 
-# Modules that contribute commands; each has add_commands(subparsers, parent).
-COMMAND_MODULES = (
-    "opd_sim.cli.info",
-    "opd_sim.cli.desk",
-    "opd_sim.cli.validate",
-    "opd_sim.cli.simulate",
-    "opd_sim.cli.compare",
-    "opd_sim.cli.sweep",
-    "opd_sim.cli.report",
-)
+#: Every command, in the order ``opd-sim --help`` lists them, and the function that registers
+#: it as ``module:function``; each such function has the signature (subparsers, parent) and is
+#: called once however many commands it registers (``run`` and ``simulate-day``).
+COMMANDS = {
+    "policies": "opd_sim.cli.info:add_commands",
+    "doctor": "opd_sim.cli.desk:add_doctor_commands",
+    "slot": "opd_sim.cli.desk:add_slot_commands",
+    "token": "opd_sim.cli.desk:add_token_commands",
+    "validate": "opd_sim.cli.validate:add_commands",
+    "run": "opd_sim.cli.simulate:add_commands",
+    "simulate-day": "opd_sim.cli.simulate:add_commands",
+    "compare": "opd_sim.cli.compare:add_commands",
+    "sweep": "opd_sim.cli.sweep:add_commands",
+    "report": "opd_sim.cli.report:add_commands",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,21 +52,31 @@ def json_option() -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``opd-sim`` parser with every command module's commands."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``opd-sim`` parser: with every command, or only the command ``argv`` starts with.
+
+    Only a command name as the very first argument narrows it; anything else (no command, an
+    option first, a typo) gets every command, so that the usage and the "invalid choice" error
+    list them all.
+    """
     import importlib
 
     parser = _Parser(prog="opd-sim", description="Hospital OPD token allocation.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     parent = json_option()
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).add_commands(commands, parent)
+    first = argv[0] if argv else None
+    targets = [COMMANDS[first]] if first in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for target in targets:
+        module, _, function = target.partition(":")
+        getattr(importlib.import_module(module), function)(commands, parent)
     return parser
 
 
 def print_json(payload: Any) -> None:
     """Print ``payload`` as JSON on stdout (the ``--json`` contract)."""
+    import json  # here, not at the top: only --json needs it, and a booking starts without it
+
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
 
 
@@ -74,9 +95,9 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``opd-sim`` command; return its exit code (0 ok, 2 input, 3 rules, 1 bug)."""
     try:
-        parser = build_parser()
         argv = sys.argv[1:] if argv is None else list(argv)
-        refuse_undecodable(argv, parser)  # before any command can create or open a file
+        refuse_undecodable(argv, build_parser)  # before any command can create or open a file
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if args.version:
             from opd_sim import __version__

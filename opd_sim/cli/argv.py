@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from opd_sim.errors import InvalidInput
 
@@ -19,15 +19,21 @@ __all__ = ["refuse_undecodable"]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def refuse_undecodable(argv: Sequence[str], parser: argparse.ArgumentParser) -> None:
-    """Raise InvalidInput naming the first argument that is not valid UTF-8 text."""
+def refuse_undecodable(
+    argv: Sequence[str], full_parser: Callable[[], argparse.ArgumentParser]
+) -> None:
+    """Raise InvalidInput naming the first argument that is not valid UTF-8 text.
+
+    ``full_parser()`` builds the parser of every command, which tells which options take a
+    value; it is called only once such an argument is found (building it slows every start).
+    """
     for index, text in enumerate(argv):
         if _SURROGATE.search(text) is None:
             continue
         option, equals, value = text.partition("=")
         if text.startswith("--") and equals and _SURROGATE.search(option) is None:
             name, shown = option, value  # --name=VALUE
-        elif index and _takes_value(argv[index - 1], parser):
+        elif index and _takes_value(argv[index - 1], full_parser()):
             name, shown = argv[index - 1], text  # --name VALUE
         else:
             name, shown = f"argument {index + 1}", text  # positional, or the option itself

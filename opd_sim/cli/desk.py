@@ -17,7 +17,7 @@ from opd_sim.errors import InvalidInput
 from opd_sim.store import Desk
 from opd_sim.store.values import parse_capacity, parse_name, parse_time
 
-__all__ = ["add_commands"]
+__all__ = ["add_commands", "add_doctor_commands", "add_slot_commands", "add_token_commands"]
 
 _SQLITE_INT = range(-(2**63), 2**63)
 
@@ -170,28 +170,46 @@ def _outcome_lines(result: dict[str, Any]) -> str:
 
 
 # ----------------------------------------------------------------- parsers
+# One function per command group, so that a command line builds its own group's parsers only
+# (opd_sim.cli.app.COMMANDS): a booking starts without building ``doctor`` and ``slot``.
 
 
 def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     """Register the ``doctor``, ``slot`` and ``token`` command groups."""
+    add_doctor_commands(commands, parent)
+    add_slot_commands(commands, parent)
+    add_token_commands(commands, parent)
+
+
+def _store_options(parent: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parents of every desk command: ``parent`` (``--json``) and ``--db``."""
     store = argparse.ArgumentParser(add_help=False)
     store.add_argument(
         "--db", metavar="PATH", help="the booking store (default: $OPD_SIM_DB, else ./opd.db)"
     )
-    both = [parent, store]
+    return [parent, store]
 
-    def group(name: str, help_text: str) -> Any:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        return sub.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    doctor = group("doctor", "doctors who hold slots")
+def _group(commands: Any, name: str, help_text: str) -> Any:
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    return sub.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+
+def add_doctor_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
+    """Register ``doctor add`` and ``doctor list``."""
+    both = _store_options(parent)
+    doctor = _group(commands, "doctor", "doctors who hold slots")
     add = doctor.add_parser("add", parents=both, help="register a doctor")
     add.add_argument("--name", required=True, help="the doctor's name")
     add.add_argument("--id", type=_id, help="a chosen id (default: the next free one)")
     add.set_defaults(handler=_doctor_add)
     doctor.add_parser("list", parents=both, help="list doctors").set_defaults(handler=_doctor_list)
 
-    slot = group("slot", "a doctor's consultation windows")
+
+def add_slot_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
+    """Register ``slot add`` and ``slot list``."""
+    both = _store_options(parent)
+    slot = _group(commands, "slot", "a doctor's consultation windows")
     add = slot.add_parser("add", parents=both, help="open a slot")
     add.add_argument("--doctor", type=_id, required=True, metavar="ID", help="the doctor's id")
     add.add_argument("--start", required=True, metavar="ISO", help="local start, 2026-11-24T09:00")
@@ -202,7 +220,11 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     listing.add_argument("--doctor", type=_id, metavar="ID", help="only this doctor's slots")
     listing.set_defaults(handler=_slot_list)
 
-    token = group("token", "patients' requests for a seat")
+
+def add_token_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
+    """Register ``token book``, ``cancel``, ``no-show`` and ``list``."""
+    both = _store_options(parent)
+    token = _group(commands, "token", "patients' requests for a seat")
     book = token.add_parser("book", parents=both, help="request a seat in a slot")
     book.add_argument("--slot", type=_id, required=True, metavar="ID", help="the slot's id")
     book.add_argument(
