@@ -4,6 +4,7 @@
 holds the frames (tens of MB for a week of a big OPD) and has matplotlib loaded; helpers forked
 then start with both, where spawned ones would first import matplotlib and unpickle the frames.
 A task sent to a helper is a module-level function; it reads the data with :func:`inherited`.
+:class:`Awaited` reads the results, and runs here the tasks no helper has begun yet.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -27,7 +28,8 @@ _INHERITED: Any = None
 
 
 def inherited() -> Any:
-    """The data :func:`forked_helpers` was given, in a helper it forked."""
+    """The data :func:`forked_helpers` was given: in a helper it forked, and in this process
+    while the helpers live (so that it can run their tasks itself)."""
     if _INHERITED is None:  # only a process forked by forked_helpers() is handed such a task
         raise RuntimeError("this process was not forked by forked_helpers()")
     return _INHERITED
@@ -68,13 +70,25 @@ def forked_helpers(workers: int, data: Any) -> Iterator[Executor | None]:
 
 
 class Awaited(Mapping[str, T]):
-    """Results still being computed, by name: reading one waits for that one only."""
+    """Results being computed by helpers, by name: reading one waits for that one only.
 
-    def __init__(self, futures: Mapping[str, Future[T]]) -> None:
+    ``here(name)``, if given, computes a result in this process: reading one whose task no
+    helper has begun yet runs it here instead of waiting, so that this process, once it has
+    nothing else to do, works through the queue with the helpers rather than idle.
+    """
+
+    def __init__(self, futures: Mapping[str, Future[T]],
+                 here: Callable[[str], T] | None = None) -> None:  # fmt: skip
         self._futures = dict(futures)
+        self._here = here
 
     def __getitem__(self, name: str) -> T:
-        return self._futures[name].result()
+        future = self._futures[name]
+        if self._here is not None and future.cancel():  # not begun: no helper will begin it
+            future = Future()
+            future.set_result(self._here(name))
+            self._futures[name] = future
+        return future.result()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._futures)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from concurrent.futures import Future
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from opd_sim.forking import Awaited, forked_helpers, inherited
 from opd_sim.jsonable import json_ready, read_json_object, summary_json
 from opd_sim.outputs import OwnedFiles, check_out_dir, write_directory
 from opd_sim.reporting import PLOTS, REPORT_FILES, render_report
+from opd_sim.reporting.html import ANALYSES
 from opd_sim.reporting.plots import draw_figure, replications_in
 from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_COLUMNS
 from opd_sim.simulation.reading import RUN_DATA_FILES, with_categories
@@ -77,20 +77,24 @@ def write_run(
     def fill(staging: Path) -> None:
         frames = {"decisions": result.decisions, "patients": result.patients,
                   "slots": result.slots}  # fmt: skip
-        replications = max(1, len(replications_in(*frames.values())))
+        replications = replications_in(*frames.values())
         figures: Mapping[str, bytes] | None = None
-        written: list[Future[None]] = []
+        analyses: Mapping[str, Any] | None = None
+        written: Mapping[str, None] = {}
         with forked_helpers(workers if report else 1, (frames, replications)) as helpers:
             if helpers is None:
-                for kind, frame in frames.items():
-                    frame.to_parquet(staging / f"{kind}.parquet", index=False)
+                for kind in frames:
+                    _write_frame(kind, staging, frames)
             else:
-                # figures in the order the page shows them, which is the order it is built in;
-                # the Parquet files last, small tasks that even out the helpers' ends
-                figures = Awaited({name: helpers.submit(_draw_inherited, name)
-                                   for name in PLOTS})  # fmt: skip
-                written = [helpers.submit(_write_inherited, kind, staging / f"{kind}.parquet")
-                           for kind in frames]  # fmt: skip
+                # the costliest first, so that none is begun last; the page needs the cheap
+                # ones first, and what no helper has begun then, this process does itself
+                futures = {key: helpers.submit(_task, key, staging) for key in _BY_COST}
+
+                def share(keys: Iterable[str]) -> Awaited[Any]:
+                    return Awaited({key: futures[key] for key in keys},
+                                   here=lambda key: _task(key, staging))  # fmt: skip
+
+                figures, analyses, written = share(PLOTS), share(ANALYSES), share(frames)
             (staging / "summary.json").write_text(summary_json(result.summary),
                                                   encoding="utf-8")  # fmt: skip
             (staging / "manifest.json").write_text(
@@ -98,24 +102,34 @@ def write_run(
             )
             if report:
                 render_report(staging, result.decisions, result.patients, result.slots,
-                              result.summary, manifest_data, figures)  # fmt: skip
-            for done in written:
-                done.result()  # a helper's error (a full disk, say) is this write's
+                              result.summary, manifest_data, figures, analyses)  # fmt: skip
+            list(written.values())  # every file there; a helper's error (full disk) is ours
 
     return write_directory(out_dir, RUN_OUTPUT, fill)
 
 
-def _draw_inherited(name: str) -> bytes:
-    """In a helper of write_run: the figure ``name`` of the run's frames."""
+# The work write_run shares with its helpers, costliest first (as measured on a week of a
+# 24-doctor OPD): the figures, the report's costliest analyses and the Parquet files.
+_BY_COST = ("doctor_time.png", "doctors", "waitlist_length.png", "waits_by_hour.png",
+            "fairness.png", "waits_by_source.png", "waitlist", "slot_fill.png", "bumps",
+            "status_by_source.png", "patients", "decisions", "slots")  # fmt: skip
+
+
+def _task(key: str, staging: Path) -> Any:
+    """One of :data:`_BY_COST` done on the run's frames (:func:`inherited`): in a helper, or in
+    write_run's own process for a task no helper has begun when it needs the result."""
     frames, replications = inherited()
-    return draw_figure(name, frames["decisions"], frames["patients"], frames["slots"],
-                       replications)  # fmt: skip
+    decisions, patients, slots = frames["decisions"], frames["patients"], frames["slots"]
+    if key in ANALYSES:
+        return ANALYSES[key](decisions, patients, slots, replications)
+    if key in frames:
+        return _write_frame(key, staging, frames)
+    return draw_figure(key, decisions, patients, slots, max(1, len(replications)))
 
 
-def _write_inherited(kind: str, path: Path) -> None:
-    """In a helper of write_run: the run's frame ``kind`` as a Parquet file at ``path``."""
-    frames, _ = inherited()
-    frames[kind].to_parquet(path, index=False)
+def _write_frame(kind: str, staging: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """The frame ``kind`` as ``KIND.parquet`` in ``staging``."""
+    frames[kind].to_parquet(staging / f"{kind}.parquet", index=False)
 
 
 def write_report(run_dir: str | Path) -> Path:

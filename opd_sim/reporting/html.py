@@ -10,7 +10,7 @@ want them (the page refers to none of them). Where the report goes is the caller
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from opd_sim.reporting.page import Cell, Page, number
 from opd_sim.reporting.plots import FEW_PATIENTS, PLOTS, draw_plots, replications_in
 from opd_sim.simulation.calendar import MINUTES_PER_DAY, UNLIMITED_SEATS
 
-__all__ = ["REPORT_FILES", "SECTIONS", "render_report"]
+__all__ = ["ANALYSES", "REPORT_FILES", "SECTIONS", "render_report"]
 
 #: Every file :func:`render_report` writes.
 REPORT_FILES = frozenset({"report.html", *PLOTS})
@@ -64,6 +64,14 @@ class _Run:
     manifest: dict[str, Any]
     replications: list[int]
     pngs: Mapping[str, bytes]
+    analyses: Mapping[str, Any] | None = None
+
+    def analysis(self, name: str) -> Any:
+        """What :data:`ANALYSES` ``name`` gives for this run: computed elsewhere if given so,
+        else here and now."""
+        if self.analyses is not None:
+            return self.analyses[name]
+        return ANALYSES[name](self.decisions, self.patients, self.slots, self.replications)
 
     @property
     def count(self) -> int:
@@ -140,6 +148,32 @@ def _clock(minutes: float) -> str:
 
 def _figure(page: Page, run: _Run, name: str) -> None:
     page.figure(run.pngs[name], PLOTS[name])
+
+
+def _doctor_tables(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
+                   replications: Sequence[int]) -> list[pd.DataFrame]:  # fmt: skip
+    mine = patients["replication"].to_numpy()
+    theirs = slots["replication"].to_numpy()
+    return [doctor_workload(patients[mine == r], slots[theirs == r]) for r in replications]
+
+
+def _bump_tables(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
+                 replications: Sequence[int]) -> tuple[pd.DataFrame, ...]:  # fmt: skip
+    return who_bumped_whom(decisions), repeat_bumps(patients), bumped_fates(decisions, patients)
+
+
+def _waitlist_tables(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,
+                     replications: Sequence[int]) -> tuple[pd.DataFrame, ...]:  # fmt: skip
+    return waitlist_outcomes(decisions), waitlist_length(decisions)
+
+
+#: The sections' costliest computations, by name: functions of a run's frames and replication
+#: numbers (decisions, patients, slots, replications) that :func:`render_report` can be given
+#: computed elsewhere. Doctors: each replication's doctor workload; bumps: who bumped whom,
+#: repeat bumps and the bumped tokens' fates; waitlist: outcomes and length over time.
+ANALYSES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, Sequence[int]], Any]] = {
+    "doctors": _doctor_tables, "bumps": _bump_tables, "waitlist": _waitlist_tables,
+}  # fmt: skip
 
 
 # 1-2 --------------------------------------------------------------------------- the summary
@@ -318,10 +352,7 @@ def _doctors(page: Page, run: _Run) -> None:
     if not len(run.slots):
         page.text("No doctor had a session.")
         return
-    mine = run.patients["replication"].to_numpy()
-    theirs = run.slots["replication"].to_numpy()
-    tables = [doctor_workload(run.patients[mine == r], run.slots[theirs == r])
-              for r in run.replications]  # fmt: skip
+    tables = run.analysis("doctors")
     each = [json_ready(table.to_dict(orient="index")) for table in tables]
     means = aggregate(each)
     columns = ["patients_seen", "utilisation", "busy_minutes", "idle_minutes",
@@ -358,12 +389,11 @@ def _doctors(page: Page, run: _Run) -> None:
 
 def _bumps(page: Page, run: _Run) -> None:
     page.section(SECTIONS[4])
-    whom = who_bumped_whom(run.decisions)
+    whom, repeats, fates = run.analysis("bumps")
     total = int(whom.to_numpy().sum())
     if not total:
         page.text("No token was bumped.")
         return
-    repeats = repeat_bumps(run.patients)
     once, twice = int(repeats["bumped"].sum()), int(repeats["bumped_repeatedly"].sum())
     repeated = f"{run.said(twice)} of them twice or more" if twice else "none twice"
     page.text(f"Tokens lost their seat {run.said(total)} {_plural(total, 'time')}"
@@ -385,7 +415,6 @@ def _bumps(page: Page, run: _Run) -> None:
                 for name, row in repeats.iterrows()],
                numeric=heads)  # fmt: skip
     page.subheading(f"What became of the bumped tokens{run.per_words}")
-    fates = bumped_fates(run.decisions, run.patients)
     fates = fates[fates.sum(axis=1) > 0]
     names = {"reallocated_seen": "moved to a later slot, seen",
              "reallocated_not_seen": "moved, not seen",
@@ -445,7 +474,7 @@ def _fairness(page: Page, run: _Run) -> None:
 
 def _waitlist(page: Page, run: _Run) -> None:
     page.section(SECTIONS[6])
-    outcomes = waitlist_outcomes(run.decisions)
+    outcomes, steps = run.analysis("waitlist")
     joined = int(outcomes["waitlisted"].sum())
     if not joined:
         page.text("No token was put on a waitlist.")
@@ -462,7 +491,6 @@ def _waitlist(page: Page, run: _Run) -> None:
                 for name, row in outcomes.iterrows()], numeric=heads)  # fmt: skip
     page.text("Joined counts every time a token went on a waitlist, on booking or after a "
               "bump, so a token bumped twice may join twice.", note=True)  # fmt: skip
-    steps = waitlist_length(run.decisions)
     longest = steps.loc[steps["waitlist_length"].idxmax()]
     where = f" in replication {int(longest['replication'])}" if run.count > 1 else ""
     page.text(f"The waitlists were longest{where} on {_clock(longest['time'])}: "
@@ -510,18 +538,21 @@ def _provenance(page: Page, run: _Run) -> None:
 
 def render_report(target_dir: str | Path, decisions: pd.DataFrame, patients: pd.DataFrame,
                   slots: pd.DataFrame, summary: dict[str, Any], manifest: dict[str, Any],
-                  figures: Mapping[str, bytes] | None = None) -> Path:  # fmt: skip
+                  figures: Mapping[str, bytes] | None = None,
+                  analyses: Mapping[str, Any] | None = None) -> Path:  # fmt: skip
     """Write ``report.html`` and the PNG files of :data:`PLOTS` into ``target_dir`` from a
     run's frames, summary and manifest already in memory; return the report's path.
 
-    ``figures``: the PNG bytes of every plot by file name, if other processes draw them
-    (reading one may wait for it); None draws them here first."""
+    Where other processes compute them (reading one may wait for it): ``figures``, the PNG
+    bytes of every plot by file name (None: drawn here first); ``analyses``, what each of
+    :data:`ANALYSES` gives for the frames, by name (None: computed here as the page is built).
+    """
     target = Path(target_dir)
     summary, manifest = json_ready(summary), json_ready(manifest)
     replications = replications_in(decisions, patients, slots)
     if figures is None:
         figures = draw_plots(decisions, patients, slots, max(1, len(replications)))
-    run = _Run(decisions, patients, slots, summary, manifest, replications, figures)
+    run = _Run(decisions, patients, slots, summary, manifest, replications, figures, analyses)
     scenario = str(summary.get("scenario") or manifest.get("scenario") or target.name)
     facts = [f"policy {summary.get('policy', '-')}"]
     days = summary.get("days")

@@ -8,6 +8,7 @@ import dataclasses
 import multiprocessing
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,34 @@ def test_an_error_while_helpers_work_ends_them(day) -> None:
         helpers.submit(_figure, "doctor_time.png")
         raise OSError("no space left on device")
     assert multiprocessing.active_children() == []
+
+
+def _pid_after(seconds: float) -> int:
+    """A helper's task: which process ran it, after a while."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@needs_two_cpus
+def test_a_result_no_helper_has_begun_is_computed_by_its_reader() -> None:
+    """Reading a result whose task is still queued runs it here rather than wait; one begun
+    is waited for."""
+    with forked_helpers(2, "anything") as helpers:
+        assert helpers is not None
+        futures = {str(n): helpers.submit(_pid_after, 0.5) for n in range(8)}
+        results = Awaited(futures, here=lambda name: _pid_after(0))
+        last = results["7"]  # two helpers are busy, so the eighth task is still queued
+        first = results["0"]
+    assert last == os.getpid() and futures["7"].cancelled()
+    assert first != os.getpid()
+
+
+def test_write_run_shares_every_file_and_analysis() -> None:
+    """The work write_run hands out is every figure, every analysis and every frame, once."""
+    from opd_sim.reporting.html import ANALYSES
+    from opd_sim.run_output import _BY_COST
+
+    assert sorted(_BY_COST) == sorted([*PLOTS, *ANALYSES, "decisions", "patients", "slots"])
 
 
 def test_write_run_with_helpers_writes_the_files_of_one_process(day, tmp_path: Path) -> None:
