@@ -1,18 +1,24 @@
 """What one engine operation costs as the state it works on grows, against an empty call.
 
-    python benchmarks/bench_engine_ops.py [--sizes 1000,10000,100000] [--repeats 25]
+    python benchmarks/bench_engine_ops.py [--sizes 1000,4000,10000,100000] [--repeats 25]
 
-Four operations, each at every size N (the state is built outside the timer, then one call is
+Six operations, each at every size N (the state is built outside the timer, then one call is
 timed with time.perf_counter_ns, the median of --repeats timings is kept):
 
   promote   cancel the one seated token of a slot whose waitlist holds N tokens: one promotion.
             Repeated by cancelling the promoted token next (the waitlist stays ~N long).
+  leave wl  cancel a waitlisted token from the middle of a slot's waitlist of N tokens.
   bump+walk a PAID request bumps the WALKIN of the first slot of a day of N one-seat slots of one
-            doctor; every later slot is full but the last, so the search for a later seat walks
-            the whole day. Undone by cancelling the re-allocated victim (outside the timer).
+            doctor; every later slot is full but the last, so the search for a later seat must
+            pass the whole day. Undone by cancelling the re-allocated victim (outside the timer).
+            (The day's first search lists the slots with room, once: the median leaves it out.)
   bump full a PAID request bumps one of N seated WALKINs of a slot of capacity N (the victim search
-            reads all of them; no later slot, so the victim is waitlisted). Undone by cancelling
-            the PAID token, which promotes the victim back (outside the timer).
+            must pass all of them; no later slot, so the victim is waitlisted). Undone by
+            cancelling the PAID token, which promotes the victim back (outside the timer).
+            (The slot's first search builds its index, once: the median leaves it out.)
+  reserved  under reserved={WALKIN: 1}, an ONLINE request for a slot of capacity N holding N - 2
+            ONLINE tokens: may the request take a free seat, one being held for walk-ins? Undone by
+            cancelling it (outside the timer).
   history   engine.history(token) with a log of N decisions.
 
 Walk-in routing is a simulator matter and is not measured here. The ratio column is the cost at
@@ -109,6 +115,36 @@ def bench_bump_full(n: int, repeats: int) -> float:
     return timed(call, after=after, repeats=repeats)
 
 
+def bench_leave_waitlist(n: int, repeats: int) -> float:
+    """Cancel a waitlisted token from the middle of a waitlist of ~n tokens."""
+    engine = Engine()
+    doctor = engine.add_doctor("Dr A")
+    slot = engine.add_slot(doctor.id, 540, 555, 1)
+    engine.book(slot.id, Source.WALKIN)
+    waiting = [engine.book(slot.id, Source.WALKIN).token.id for _ in range(n)]
+    middle = iter(waiting[n // 2:])
+    return timed(lambda: engine.cancel(next(middle), 0.0), repeats=repeats)
+
+
+def bench_reserved(n: int, repeats: int) -> float:
+    """An ONLINE request for a slot of capacity n holding n - 2 ONLINE tokens, one seat held for
+    walk-ins: the policy asks how many seats walk-ins hold."""
+    engine = Engine("reserved", reserved={"WALKIN": 1})
+    doctor = engine.add_doctor("Dr A")
+    slot = engine.add_slot(doctor.id, 540, 555, n)
+    for token in range(1, n - 1):  # restored: no decision, so no policy call, while setting up
+        engine.restore_token(token, slot.id, "ONLINE", "", token, "ALLOCATED")
+    state = {"token": None}
+
+    def call() -> None:
+        state["token"] = engine.book(slot.id, Source.ONLINE).token.id
+
+    def after() -> None:
+        engine.cancel(state["token"], 0.0)
+
+    return timed(call, after=after, repeats=repeats)
+
+
 def bench_history(n: int, repeats: int) -> float:
     """history() of the first token with a log of n decisions."""
     engine = Engine()
@@ -132,8 +168,10 @@ def bench_empty(repeats: int) -> float:
 
 BENCHES = [
     ("promote", "waitlist", bench_promote),
+    ("leave wl", "waitlist", bench_leave_waitlist),
     ("bump+walk", "slots/day", bench_bump_walk),
     ("bump full", "capacity", bench_bump_full),
+    ("reserved", "capacity", bench_reserved),
     ("history", "log", bench_history),
 ]
 
@@ -145,7 +183,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--sizes",
-        default="1000,10000,100000",
+        default="1000,4000,10000,100000",
         help="comma-separated sizes N (default: %(default)s)",
     )
     parser.add_argument("--repeats", type=int, default=25)
