@@ -47,7 +47,7 @@ def prepare_writing(report: bool = True) -> None:
     """Load now what :func:`write_run` will need (the Parquet writer and, with ``report``,
     matplotlib and its fonts), for a process that has time to spare before it writes: one
     waiting for its replications to come back from worker processes. Processes that
-    ``write_run`` forks to draw figures inherit all of it."""
+    ``write_run`` forks to draw figures inherit all of it (it calls this first, in case)."""
     import pyarrow.parquet  # noqa: F401  (pandas imports it on the first to_parquet)
 
     if report:
@@ -81,6 +81,8 @@ def write_run(
         figures: Mapping[str, bytes] | None = None
         analyses: Mapping[str, Any] | None = None
         written: Mapping[str, None] = {}
+        if report and workers > 1:
+            prepare_writing()  # before the helpers fork, or each of them loads matplotlib
         with forked_helpers(workers if report else 1, (frames, replications)) as helpers:
             if helpers is None:
                 for kind in frames:

@@ -357,11 +357,19 @@ def warm_up() -> None:
 
     The first figure of a process pays for both (a few tenths of a second); a process that will
     fork helpers to draw figures calls this while it has nothing else to do, e.g. while its
-    replications run in worker processes, and the helpers inherit the result.
+    replications run in worker processes, and the helpers inherit the result. Once is
+    enough: a second call returns at once.
     """
+    global _warm
+    if _warm:
+        return
     fig, ax = _figure(width=1.0, height=1.0)
     ax.set_title("warm-up")
     figure_png(fig)
+    _warm = True
+
+
+_warm = False  # whether warm_up() has run in this process (or in the one it was forked from)
 
 
 def write_plots(decisions: pd.DataFrame, patients: pd.DataFrame, slots: pd.DataFrame,

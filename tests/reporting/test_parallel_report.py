@@ -153,3 +153,22 @@ def test_a_run_with_workers_writes_the_files_of_a_serial_run(tmp_path: Path, no_
     assert ("report.html" in serial) is not no_report
     for name in serial:
         assert serial[name] == parallel[name], name
+
+
+@needs_two_cpus
+@pytest.mark.parametrize("replications", ["1", "3"])
+def test_matplotlib_is_loaded_once_for_all_the_processes(tmp_path: Path, replications) -> None:
+    """The helpers are forked with matplotlib loaded, whether or not the replications ran in
+    worker processes (which gave the writer time to load it meanwhile): no helper imports it
+    again (a few tenths of a second of CPU each)."""
+    import subprocess
+    import sys
+
+    scenario = str(SCENARIOS / "original_opd_day.yaml")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "opd_sim", "run", scenario, "--replications",
+         replications, "--workers", "2", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    loads = [line for line in done.stderr.splitlines() if line.endswith("| matplotlib.figure")]
+    assert len(loads) == 1, loads
