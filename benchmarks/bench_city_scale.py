@@ -34,16 +34,13 @@ is the median of its rounds. --profile instead runs (a) once under cProfile and 
 functions by own time. --scenario FILE measures another base file the same way (with
 ``scenarios/city_hospital_week.yaml --days 20``, the city week's own, lighter load per doctor).
 
-Expected run time on the 2-core development machine (d7ac6e7, CPU seconds of single_run): (a)
-about 345 s (6 minutes; 1.7 GB peak RSS); (b) 8, 24 and 95 s at 25, 50 and 100 doctors, 200
-being (a)'s run, so about 8 minutes by default; each measurement twice that with --against, times
---rounds. 400 doctors (``--doctors 25,50,100,200,400``) adds about 28 CPU minutes and 3.9 GB:
-the cost per token grows with the doctors, as each walk-in searches the slots of every doctor.
---quick (1 day instead of 20) takes under a minute. Wall seconds, and so tokens a second, count
-whatever else the machine runs: compare sides of one --against run, or the CPU columns.
-``opd-sim run`` refuses the file unless given ``--max-tokens 1200000`` (a walk-in draws a
-consultation time for each of the 200 doctors: 57 million draws, past the default limit of 50
-million).
+Expected run time on the 2-core development machine: (a) about 25 CPU seconds (887 MB peak);
+(b) a few seconds a point up to 200 doctors; 400 doctors about twice (a). With --against d7ac6e7
+the old code's (a) alone takes about 345 CPU seconds (1.7 GB peak): its walk-ins searched the slots
+of every doctor. --quick (1 day instead of 20) takes under a minute. Wall seconds, and so tokens a
+second, count whatever else the machine runs: compare sides of one --against run, or the CPU
+columns. ``opd-sim run`` runs the file as it is (a walk-in draws one consultation time per kind of
+doctor, a handful here, not one per doctor).
 """
 
 from __future__ import annotations
