@@ -13,6 +13,7 @@ from heapq import heappush
 from itertools import islice
 from operator import attrgetter
 from typing import Any
+from weakref import proxy
 
 from opd_sim.engine.policies import Policy, make_policy
 from opd_sim.engine.ranked import Ranked
@@ -182,7 +183,10 @@ class Engine:
         found = self._days.get((doctor_id, day))
         if found is None:
             found = self._days[(doctor_id, day)] = DaySlots()
-        slot._day = found
+        # a weak reference: the day lists its slots, so a strong one back made every slot (and
+        # the tokens seated in it) a reference cycle, left for the cyclic collector to find
+        # long after the engine was dropped (0.7 s of a 200,000-patient run)
+        slot._day = proxy(found)
         day_slots = found.slots
         if not day_slots or not start < day_slots[-1].start:  # added in start order, usually
             day_slots.append(slot)

@@ -104,7 +104,7 @@ class DaySlots:
     in the order they were added), and, once a bumped token has looked for a later seat that
     day, those listed as having room (the slot's ``_listed``), in the same order."""
 
-    __slots__ = ("roomy", "slots")
+    __slots__ = ("__weakref__", "roomy", "slots")  # slots refer to their day weakly
 
     def __init__(self) -> None:
         self.slots: list[Slot] = []
