@@ -12,10 +12,10 @@ import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 from pydantic.fields import FieldInfo
 
-from opd_sim.scenario.problems import FieldErrors, Loc
+from opd_sim.scenario.problems import SHAPE_TAGS, FieldErrors, Loc
 
 __all__ = ["explain", "suggest"]
 
@@ -28,7 +28,8 @@ def explain(error: Mapping[str, Any], root: type[BaseModel]) -> Iterator[Explain
     Yields nothing for an error that only echoes others (a tuple "too short" because its
     items failed).
     """
-    loc: Loc = tuple(error["loc"])
+    full: Loc = tuple(error["loc"])  # with the shape tags the schema walk needs
+    loc: Loc = tuple(part for part in full if part not in SHAPE_TAGS)
     kind: str = error["type"]
     ctx: dict[str, Any] = error.get("ctx") or {}
     given = error.get("input")
@@ -42,7 +43,7 @@ def explain(error: Mapping[str, Any], root: type[BaseModel]) -> Iterator[Explain
         return
     if kind == "too_short" and isinstance(given, Sequence) and len(given) >= ctx["min_length"]:
         return
-    target, info = _schema_at(root, loc)
+    target, info = _schema_at(root, full)
     if kind == "missing" and loc == ("doctors",):
         yield (
             loc,
@@ -50,7 +51,7 @@ def explain(error: Mapping[str, Any], root: type[BaseModel]) -> Iterator[Explain
             "value",
         )
     elif kind == "extra_forbidden":
-        parent, _ = _schema_at(root, loc[:-1])
+        parent, _ = _schema_at(root, full[:-1])
         yield loc, _unknown("field", str(loc[-1]), _field_names(parent)), "key"
     elif kind == "invalid_key":
         yield loc, f"a field name must be text (got {_shown(given)})", "key"
@@ -65,7 +66,7 @@ def explain(error: Mapping[str, Any], root: type[BaseModel]) -> Iterator[Explain
         names = ", ".join(sorted(_tags(target)))
         yield (*loc, "dist"), f"missing: say which distribution (one of {names})", "value"
     elif kind == "literal_error" and loc and loc[-1] == "[key]":
-        allowed = [str(a) for a in _literals(_dict_key_type(root, loc[:-2]))]
+        allowed = [str(a) for a in _literals(_dict_key_type(root, full[:-2]))]
         yield loc, _unknown("source", str(given), allowed), "key"
     else:
         yield loc, _value_words(kind, ctx, given, target, info, error), "value"
@@ -189,11 +190,20 @@ def _schema_at(root: type[BaseModel], loc: Loc) -> tuple[Any, FieldInfo | None]:
             target = get_args(target)[0]
         elif origin is dict:
             target = get_args(target)[0 if part == "[key]" else 1]
+        elif _is_union(target) and part in SHAPE_TAGS:  # one value for all, or by source
+            target = next((m for m in get_args(target) if _shape_tag(m) == part), None)
         elif _is_union(target):
             target = next((m for m in get_args(target) if part in _tags(m)), None)
         else:
             return None, None
     return target, info
+
+
+def _shape_tag(member: Any) -> str | None:
+    """The ``Tag`` a member of a one-or-by-source union carries."""
+    if get_origin(member) is Annotated:
+        return next((m.tag for m in member.__metadata__ if isinstance(m, Tag)), None)
+    return None
 
 
 def _unwrap(target: Any) -> Any:

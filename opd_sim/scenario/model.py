@@ -13,12 +13,14 @@ import dataclasses
 import math
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
@@ -35,7 +37,7 @@ from opd_sim.scenario.distributions import (
 )
 from opd_sim.scenario.list_checks import across_items
 from opd_sim.scenario.messages import suggest
-from opd_sim.scenario.problems import FieldErrors, Loc
+from opd_sim.scenario.problems import BY_SOURCE, ONE_FOR_ALL, FieldErrors, Loc
 
 __all__ = [
     "AdvanceBookings",
@@ -52,8 +54,11 @@ __all__ = [
     "SteadyState",
     "WalkIns",
     "day_slots",
+    "doctor_sessions",
+    "punctuality_for",
     "slot_starts",
     "slots_per_day",
+    "waitlist_expiry_for",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -74,6 +79,26 @@ BOOKING_KEYS = tuple(source_key(s) for s in (Source.PAID, Source.FOLLOWUP, Sourc
 def _lower_keys(value: Any) -> Any:
     """A mapping by source with its keys in lower case (files may write any case)."""
     return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+def _one_or_by_source(value: Any) -> str:
+    """Which shape a one-or-by-source field was given in: a mapping of sources, or one value
+    for every source (a distribution is a mapping too, told apart by its ``dist``)."""
+    by_source = isinstance(value, dict) and "dist" not in value
+    return BY_SOURCE if by_source else ONE_FOR_ALL
+
+
+def _by_source(keys: tuple[str, ...], value: Any) -> Any:
+    """A field given either as one value for every source or as a mapping by source (keys in
+    any case). Errors name the file's own keys: the shape's tag is left out of their place."""
+    mapping = dict[Literal[keys], value]  # type: ignore[valid-type]
+    return Annotated[
+        Union[  # noqa: UP007 (a tagged union needs the Union form)
+            Annotated[value, Tag(ONE_FOR_ALL)],
+            Annotated[mapping, Tag(BY_SOURCE)],
+        ],
+        Discriminator(_one_or_by_source),
+    ]
 
 
 class _Model(BaseModel):
@@ -163,8 +188,19 @@ class DoctorProfile(_Model):
     ] = Field(default_factory=dict)
     # doctors naming the same queue share it: any of them free calls its next patient
     queue: str | None = Field(default=None, min_length=1)
+    # the doctor's own roster, in place of the scenario's sessions (None: the scenario's)
+    sessions: tuple[Session, ...] | None = Field(default=None, min_length=1)
+    # how late the doctor starts each session (slots keep their times)
+    late_minutes: NonNegativeDistribution | None = None
 
     _sources = field_validator("consult_minutes_by_source", mode="before")(_lower_keys)
+
+    @field_validator("sessions", mode="wrap")
+    @classmethod
+    def _sessions_apart(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if value is None:
+            return None
+        return _sorted_sessions(value, handler)
 
 
 class AdvanceBookings(_Model):
@@ -196,9 +232,11 @@ class FollowUps(_Model):
 
 
 class Emergencies(_Model):
-    """Emergencies arriving during sessions as a Poisson process."""
+    """Emergencies arriving during sessions as a Poisson process, ``per_hour`` scaled by the
+    hour's factor of ``hourly_profile`` (as walk-ins')."""
 
     per_hour: float = Field(default=0.0, ge=0, le=10_000)  # bounded: a run must fit in memory
+    hourly_profile: tuple[Annotated[float, Field(ge=0, le=1_000)], ...] = ()
 
 
 class Appointment(_Model):
@@ -279,6 +317,12 @@ class SteadyState(_Model):
     cooldown_minutes: float = Field(default=0.0, ge=0)
 
 
+#: When a booked patient comes, from the slot's start, unless the file says otherwise.
+_PUNCTUALITY = Normal(dist="normal", mean=-5.0, sd=10.0, min=None)
+#: A positive number of minutes (finite, as every number of a scenario).
+_Minutes = Annotated[float, Field(gt=0, le=1_000_000)]
+
+
 class Scenario(_Model):
     """Everything that defines a simulated OPD. Defaults make a ten-line file work.
 
@@ -297,7 +341,11 @@ class Scenario(_Model):
     demand: Demand = Demand()
     cancellation: dict[Literal[SOURCE_KEYS], Cancellation] = Field(default_factory=dict)  # type: ignore[valid-type]
     no_show: dict[Literal[SOURCE_KEYS], NoShow] = Field(default_factory=dict)  # type: ignore[valid-type]
-    punctuality_minutes: Distribution = Normal(dist="normal", mean=-5.0, sd=10.0, min=None)
+    punctuality_minutes: _by_source(BOOKING_KEYS, Distribution) = _PUNCTUALITY  # type: ignore[valid-type]
+    patience_minutes: dict[Literal[SOURCE_KEYS], NonNegativeDistribution] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
+    waitlist_expiry_minutes: _by_source(SOURCE_KEYS, _Minutes) | None = None  # type: ignore[valid-type]
     service_order: Literal["token", "priority", "arrival"] = "token"
     policy: PolicyChoice = PolicyChoice()
     steady_state: SteadyState | None = None
@@ -307,7 +355,13 @@ class Scenario(_Model):
     def _policy_by_name(cls, value: Any) -> Any:
         return {"name": value} if isinstance(value, str) else value
 
-    _sources = field_validator("cancellation", "no_show", mode="before")(_lower_keys)
+    _sources = field_validator("cancellation", "no_show", "patience_minutes",
+                               mode="before")(_lower_keys)  # fmt: skip
+
+    @field_validator("punctuality_minutes", "waitlist_expiry_minutes", mode="before")
+    @classmethod
+    def _lower_source_keys(cls, value: Any) -> Any:
+        return value if _one_or_by_source(value) == ONE_FOR_ALL else _lower_keys(value)
 
     @field_validator("doctors", mode="wrap")
     @classmethod
@@ -317,8 +371,7 @@ class Scenario(_Model):
     @field_validator("sessions", mode="wrap")
     @classmethod
     def _sessions_apart(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        sessions = across_items(value, handler, Session, _overlapping)
-        return tuple(sorted(sessions, key=lambda session: session.open))
+        return _sorted_sessions(value, handler)
 
     @field_validator("policy")
     @classmethod
@@ -340,26 +393,66 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        longest = max(session.close - session.open for session in self.sessions)
-        if self.slot_minutes > longest:
-            message = (
-                f"a {self.slot_minutes:g}-minute slot does not fit in any session "
-                f"(the longest lasts {longest:g} minutes)"
-            )
-            raise FieldErrors([(("slot_minutes",), message)])
-        count = slots_per_day(self.sessions, self.slot_minutes)
-        if count > MAX_SLOTS_PER_DAY:  # before anything cuts them: 1e-9 would cut 1.4e12
-            shortest = sum(s.close - s.open for s in self.sessions) / MAX_SLOTS_PER_DAY
-            shown = f"{count:,.0f}" if count < 1e15 else "more than 10^15"
-            message = (
-                f"cuts a day's sessions into {shown} slots; at most {MAX_SLOTS_PER_DAY:,} "
-                f"(slots of at least {shortest:.3g} minutes)"
-            )
-            raise FieldErrors([(("slot_minutes",), message)])
+        problems = _slot_problems(self.sessions, self.slot_minutes, ("slot_minutes",), "")
+        if problems:
+            raise FieldErrors(problems)
+        for index, doctor in enumerate(self.doctors):  # each roster cut as the scenario's are
+            if doctor.sessions is not None:
+                where: Loc = ("doctors", index, "sessions")
+                problems += _slot_problems(doctor.sessions, self.slot_minutes, where,
+                                           "the doctor's")  # fmt: skip
+        if problems:
+            raise FieldErrors(problems)
         problems = _appointment_problems(self)
         if problems:
             raise FieldErrors(problems)
         return self
+
+
+def _sorted_sessions(value: Any, handler: ValidatorFunctionWrapHandler) -> tuple[Session, ...]:
+    """Sessions that do not overlap, in order of opening."""
+    sessions = across_items(value, handler, Session, _overlapping)
+    return tuple(sorted(sessions, key=lambda session: session.open))
+
+
+def _slot_problems(sessions: Sequence[Session], slot_minutes: float, where: Loc,
+                   whose: str) -> list[tuple[Loc, str]]:  # fmt: skip
+    """Why ``slot_minutes`` cannot cut these sessions into slots (too long, or too many);
+    ``whose`` names the sessions' owner in messages ("the doctor's"; empty: the scenario's)."""
+    longest = max(session.close - session.open for session in sessions)
+    if slot_minutes > longest:
+        message = (f"a {slot_minutes:g}-minute slot does not fit in any of {whose or 'the'} "
+                   f"sessions (the longest lasts {longest:g} minutes)")  # fmt: skip
+        return [(where, message)]
+    count = slots_per_day(sessions, slot_minutes)
+    if count > MAX_SLOTS_PER_DAY:  # before anything cuts them: 1e-9 would cut 1.4e12
+        shortest = sum(s.close - s.open for s in sessions) / MAX_SLOTS_PER_DAY
+        shown = f"{count:,.0f}" if count < 1e15 else "more than 10^15"
+        message = (f"cuts {whose or 'a day'}'s sessions into {shown} slots; at most "
+                   f"{MAX_SLOTS_PER_DAY:,} (slots of at least {shortest:.3g} minutes)")  # fmt: skip
+        return [(where, message)]
+    return []
+
+
+def doctor_sessions(scenario: Scenario, doctor: DoctorProfile) -> tuple[Session, ...]:
+    """The sessions a doctor works: their own roster, else the scenario's."""
+    return doctor.sessions if doctor.sessions is not None else scenario.sessions
+
+
+def punctuality_for(scenario: Scenario, source_name: str) -> Distribution:
+    """When a booked patient of a source (its key, ``"online"``) comes, from the slot's start."""
+    given = scenario.punctuality_minutes
+    if isinstance(given, dict):
+        return given.get(source_name, _PUNCTUALITY)
+    return given  # type: ignore[no-any-return]
+
+
+def waitlist_expiry_for(scenario: Scenario, source_name: str) -> float | None:
+    """Minutes after its request a waitlisted token of a source expires; None: only at day end."""
+    given = scenario.waitlist_expiry_minutes
+    if isinstance(given, dict):
+        return given.get(source_name)
+    return given  # type: ignore[no-any-return]
 
 
 #: Most slots one doctor's day may be cut into. One-minute slots around the clock make 1,440;
@@ -378,13 +471,16 @@ def slots_per_day(sessions: Sequence[Session], slot_minutes: float) -> float:
     return total
 
 
-def day_slots(scenario: Scenario) -> list[tuple[float, float, float]]:
-    """Each slot of a day as ``(start, end, its session's opening)``, minutes of the day, in time
-    order: every ``slot_minutes`` from each session's opening, the last one of a session shorter
-    when ``slot_minutes`` does not divide it. The one place slots are cut (validation bounds
-    their number first, see :func:`slots_per_day`)."""
+def day_slots(scenario: Scenario,
+              doctor: DoctorProfile | None = None) -> list[tuple[float, float, float]]:  # fmt: skip
+    """Each slot of a doctor's day as ``(start, end, its session's opening)``, minutes of the day,
+    in time order: every ``slot_minutes`` from each session's opening, the last one of a session
+    shorter when ``slot_minutes`` does not divide it. ``doctor``: cut from their roster (None:
+    the scenario's sessions). The one place slots are cut (validation bounds their number
+    first, see :func:`slots_per_day`)."""
     slots: list[tuple[float, float, float]] = []
-    for session in scenario.sessions:
+    sessions = scenario.sessions if doctor is None else doctor_sessions(scenario, doctor)
+    for session in sessions:
         count = math.ceil((session.close - session.open) / scenario.slot_minutes - 1e-9)
         for k in range(count):
             start = session.open + k * scenario.slot_minutes
@@ -392,15 +488,16 @@ def day_slots(scenario: Scenario) -> list[tuple[float, float, float]]:
     return slots
 
 
-def slot_starts(scenario: Scenario) -> list[float]:
-    """Minute of day at which each slot of a day starts (see :func:`day_slots`)."""
-    return [start for start, _end, _open in day_slots(scenario)]
+def slot_starts(scenario: Scenario, doctor: DoctorProfile | None = None) -> list[float]:
+    """Minute of day at which each slot of a doctor's day starts (see :func:`day_slots`)."""
+    return [start for start, _end, _open in day_slots(scenario, doctor)]
 
 
 def _appointment_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Appointments naming an unknown doctor, a day past the horizon, or no slot's start."""
     doctors = [doctor.id for doctor in scenario.doctors]
-    starts = slot_starts(scenario)  # ascending: sessions are sorted and do not overlap
+    profiles = {doctor.id: doctor for doctor in scenario.doctors}
+    cut: dict[str, list[float]] = {}  # each doctor's slot starts, ascending, cut when needed
     problems: list[tuple[Loc, str]] = []
     for index, booking in enumerate(scenario.demand.appointments):
         where: Loc = ("demand", "appointments", index)
@@ -411,8 +508,16 @@ def _appointment_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
         if booking.day >= scenario.days:
             message = f"day {booking.day} is past the last OPD day ({scenario.days - 1})"
             problems.append(((*where, "day"), message))
+        doctor = profiles.get(booking.doctor)
+        if doctor is None:
+            continue
+        if doctor.id not in cut:
+            cut[doctor.id] = slot_starts(scenario, doctor)
+        starts = cut[doctor.id]
         after = bisect_left(starts, booking.time - 1e-6)  # not a scan: 10,000 slots a day
         if not (after < len(starts) and abs(starts[after] - booking.time) < 1e-6):
-            message = f"no slot starts at {clock(booking.time)} (appointments book a slot's start)"
+            whose = "" if doctor.sessions is None else f" of doctor {doctor.id!r}"
+            message = (f"no slot{whose} starts at {clock(booking.time)} "
+                       "(appointments book a slot's start)")  # fmt: skip
             problems.append(((*where, "time"), message))
     return problems

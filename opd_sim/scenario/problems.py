@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-__all__ = ["FieldErrors", "Loc", "Problem", "key_name"]
+__all__ = ["BY_SOURCE", "ONE_FOR_ALL", "SHAPE_TAGS", "FieldErrors", "Loc", "Problem", "key_name"]
 
 Loc = tuple[str | int, ...]
 """A path into the scenario data, as pydantic gives it: ``("doctors", 0, "id")``."""
+
+#: The two shapes of a field given as one value for every source or as a mapping by source
+#: (``punctuality_minutes``): pydantic puts the shape's tag in an error's path, where no key of
+#: the file has it, so messages and places leave it out. (Spaces: no scenario key has one.)
+ONE_FOR_ALL = "one for all"
+BY_SOURCE = "by source"
+SHAPE_TAGS = frozenset({ONE_FOR_ALL, BY_SOURCE})
 
 
 class Problem(str):

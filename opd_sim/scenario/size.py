@@ -14,7 +14,14 @@ import math
 from dataclasses import dataclass
 
 from opd_sim.limits import MAX_SLOTS, MAX_TOKENS
-from opd_sim.scenario.model import SOURCE_KEYS, Scenario, WalkIns, slots_per_day
+from opd_sim.scenario.model import (
+    SOURCE_KEYS,
+    Emergencies,
+    Scenario,
+    WalkIns,
+    doctor_sessions,
+    slots_per_day,
+)
 
 __all__ = [
     "DECISIONS_PER_TOKEN",
@@ -51,8 +58,7 @@ class RunSize:
 def estimate(scenario: Scenario) -> RunSize:
     """The expected tokens, slots, decisions and draws of one replication of ``scenario``."""
     days, demand, doctors = scenario.days, scenario.demand, len(scenario.doctors)
-    hours = sum(session.close - session.open for session in scenario.sessions) / 60
-    unbooked = {"walkin": demand.walkin} | {
+    unbooked: dict[str, WalkIns] = {"walkin": demand.walkin} | {
         f"on_the_day.{source}": arrivals for source, arrivals in demand.on_the_day.items()
     }
     parts: dict[str, tuple[float, str]] = {}  # field -> (expected tokens, its value as shown)
@@ -62,6 +68,7 @@ def estimate(scenario: Scenario) -> RunSize:
         per_day = arrivals.per_hour * _profile_hours(scenario, arrivals)
         parts[f"demand.{name}.per_hour"] = (per_day * days, _num(arrivals.per_hour))
     rate = demand.emergency.per_hour
+    hours = _profile_hours(scenario, demand.emergency)
     parts["demand.emergency.per_hour"] = (rate * hours * days, _num(rate))
     booked_ahead = sum(appointment.count for appointment in demand.appointments)
     parts["demand.appointments"] = (booked_ahead, f"{booked_ahead:,} tokens")
@@ -83,7 +90,10 @@ def estimate(scenario: Scenario) -> RunSize:
     tokens = base + followups
     return RunSize(
         tokens=tokens,
-        slots=doctors * days * slots_per_day(scenario.sessions, scenario.slot_minutes),
+        slots=days * sum(
+            slots_per_day(doctor_sessions(scenario, doctor), scenario.slot_minutes)
+            for doctor in scenario.doctors
+        ),
         decisions=tokens * DECISIONS_PER_TOKEN,
         draws=(walk_ins + followups) * kinds,
         token_fields=(*over_days, *drivers),
@@ -131,7 +141,7 @@ def _kinds_of_doctor(scenario: Scenario) -> int:
     return kinds
 
 
-def _profile_hours(scenario: Scenario, arrivals: WalkIns) -> float:
+def _profile_hours(scenario: Scenario, arrivals: WalkIns | Emergencies) -> float:
     """A day's session hours, each weighted by its ``hourly_profile`` factor, cut as the
     simulator cuts them (hours from the first session's opening; the last factor repeats)."""
     profile = arrivals.hourly_profile

@@ -82,6 +82,7 @@ class Requests:
             column(lambda c: c.attributes.cancel_before, np.float64),
             column(lambda c: c.attributes.return_after, np.int64),
             column(lambda c: c.attributes.return_slot_fraction, np.float64),
+            column(lambda c: c.attributes.patience, np.float64),
         ]  # fmt: skip
 
     def __len__(self) -> int:
@@ -90,8 +91,10 @@ class Requests:
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """Each request in order: (requested_at, cohort index, day, doctor, slot_index,
         consult, index within cohort, punctuality, no_show, cancel_before,
-        return_after, return_slot_fraction). ``consult`` is NaN where the doctor is chosen on
-        arrival: then it is ``consult_by_doctor[cohort].consult_for(index, doctor)``."""
+        return_after, return_slot_fraction, patience). ``consult`` is NaN where the patient
+        carries a time for every kind of doctor (the doctor is chosen on arrival, or shares a
+        queue with doctors of other times): then it is
+        ``consult_by_doctor[cohort].consult_for(index, doctor)``."""
         columns = self._columns
         for start in range(0, len(self.times), self.BLOCK):
             stop = start + self.BLOCK
@@ -106,7 +109,9 @@ def _advance(scenario: Scenario, calendar: SlotCalendar, demand: AdvanceBookings
     day = np.repeat(np.arange(scenario.days), counts)
     lead = np.maximum(np.asarray(demand.lead_days.draw(rng, n), dtype=float), 0.0)
     doctor = rng.integers(len(calendar.doctor_ids), size=n)
-    slot_index = rng.integers(calendar.slots_per_day, size=n)
+    # each doctor's own number of slots (the same numbers as one bound when all are equal)
+    per_day = np.array([calendar.slots_per_day(d) for d in range(len(calendar.doctor_ids))])
+    slot_index = rng.integers(per_day[doctor])
     first_open = calendar.sessions_of_day[0][0]
     requested_at = (day - lead) * MINUTES_PER_DAY + first_open
     return requested_at, day, doctor, slot_index, lead
@@ -160,10 +165,10 @@ def _on_the_day(scenario: Scenario, calendar: SlotCalendar,
     return cohorts
 
 
-def _slot_starting(calendar: SlotCalendar, minute_of_day: float) -> int:
-    """The index of the slot of a day starting at ``minute_of_day`` (the scenario checked one
-    does): the nearest start, the earlier of two as near."""
-    starts = calendar.starts_of_day
+def _slot_starting(calendar: SlotCalendar, doctor: int, minute_of_day: float) -> int:
+    """The index of the doctor's slot of a day starting at ``minute_of_day`` (the scenario
+    checked one does): the nearest start, the earlier of two as near."""
+    starts = calendar.starts_of_day[doctor]
     after = bisect_left(starts, minute_of_day)  # starts ascend; a day may have 10,000
     near = [k for k in (after - 1, after) if 0 <= k < len(starts)]
     return min(near, key=lambda k: abs(starts[k] - minute_of_day))
@@ -177,8 +182,9 @@ def _appointments(scenario: Scenario, calendar: SlotCalendar,
     cohorts = []
     for source in (Source.PAID, Source.FOLLOWUP, Source.ONLINE):
         rows = [row for b in scenario.demand.appointments if b.source == source.name
-                for row in [(b.day, doctor_index[b.doctor], _slot_starting(calendar, b.time),
-                             b.lead_days)] * b.count]  # fmt: skip
+                for d in [doctor_index[b.doctor]]
+                for row in [(b.day, d, _slot_starting(calendar, d, b.time), b.lead_days)] * b.count
+                ]  # fmt: skip
         if not rows:
             continue
         day, doctor, slot_index, lead = (np.array(column) for column in zip(*rows, strict=True))
@@ -205,7 +211,8 @@ def draw_requests(scenario: Scenario, calendar: SlotCalendar,
     raw.append((Source.WALKIN, times, day, none, none, np.zeros(len(times))))
     rng = streams["emergency_arrivals"]
     rate = demand.emergency.per_hour
-    times, day = _poisson_times(rng, scenario.days, _pieces(calendar, []), rate)
+    pieces = _pieces(calendar, list(demand.emergency.hourly_profile))
+    times, day = _poisson_times(rng, scenario.days, pieces, rate)
     doctor = rng.integers(doctors, size=len(times))
     none = np.full(len(times), -1)
     raw.append((Source.EMERGENCY, times, day, doctor, none, np.zeros(len(times))))

@@ -1,7 +1,10 @@
 """The decision, patient and slot frames, built once from a run's records, with fixed dtypes.
 
 Categoricals carry fixed category lists (every source, kind, reason and status, used or not), so
-frames of different runs concatenate and compare without dtype surprises.
+frames of different runs concatenate and compare without dtype surprises. One reason is not
+fixed: leaving unseen gives the minutes waited ("left unseen after waiting 31.5 minutes"), so
+such texts follow the fixed reasons in order of first appearance (:func:`reason_categories`
+makes frames of several runs agree).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = [
     "STATUS_CATEGORIES",
     "decisions_frame",
     "patients_frame",
+    "reason_categories",
     "slots_frame",
 ]
 
@@ -42,7 +46,7 @@ DECISION_COLUMNS = ["replication", "day", *Decision._fields]
 PATIENT_COLUMNS = [
     "replication", "token_id", "source", "doctor_id", "day", "slot_id", "requested_slot_id",
     "requested_at", "slot_start", "arrived_at", "consult_start", "consult_end", "seen_by",
-    "wait_minutes", "delay_minutes", "status", "times_bumped",
+    "wait_minutes", "delay_minutes", "status", "times_bumped", "left_at",
 ]  # fmt: skip
 SLOT_COLUMNS = [
     "replication", "slot_id", "doctor_id", "day", "start", "end", "capacity", "seats_held",
@@ -75,6 +79,32 @@ def _coded(values: Iterable[Any], n: int, code: dict[Any, int],
     return _category(_column(map(code.__getitem__, values), np.int64, n), categories)
 
 
+class _ReasonCodes(dict[Any, int]):
+    """Reason -> category code: the fixed reasons', and a new code for each other text met
+    (``categories`` grows with them). A known reason is looked up at C speed."""
+
+    def __init__(self) -> None:
+        super().__init__(_REASON_CODE)
+        self.categories = list(REASON_CATEGORIES)
+
+    def __missing__(self, reason: Any) -> int:
+        code = self[reason] = len(self.categories)
+        self.categories.append(str(reason))
+        return code
+
+
+def _reasons(values: Iterable[Any], n: int) -> pd.Categorical:
+    codes = _ReasonCodes()
+    return _category(_column(map(codes.__getitem__, values), np.int64, n), codes.categories)
+
+
+def reason_categories(texts: Iterable[str]) -> list[str]:
+    """The reason categories for frames holding ``texts``: every fixed reason, in order, then
+    the other texts among ``texts`` in order of first appearance."""
+    extra = dict.fromkeys(text for text in texts if text not in _REASON_CODE)
+    return [*REASON_CATEGORIES, *extra]
+
+
 def _decision_columns(opd: Opd) -> dict[str, Callable[[Iterable[Any], int], Any]]:
     """How each field of :class:`~opd_sim.engine.Decision` becomes a typed column, given the
     field's values in log order and their number."""
@@ -99,7 +129,7 @@ def _decision_columns(opd: Opd) -> dict[str, Callable[[Iterable[Any], int], Any]
             _column(map(doctor_code.__getitem__, values), np.int64, n), doctors),
         "slot_id": whole,
         "related_token_id": related,
-        "reason": lambda values, n: _coded(values, n, _REASON_CODE, REASON_CATEGORIES),
+        "reason": _reasons,
         "seats_held": whole,
         "capacity": whole,
     }
@@ -158,6 +188,7 @@ def patients_frame(opd: Opd, replication: int = 0) -> pd.DataFrame:
         "delay_minutes": start - np.maximum(arrived, slot_start),
         "status": _coded(map(attrgetter("status"), tokens), n, _STATUS_CODE, STATUS_CATEGORIES),
         "times_bumped": field(tokens, "times_bumped", WHOLE),
+        "left_at": field(patients, "left_at", np.float64),  # NaN: did not leave unseen
     })  # fmt: skip
 
 

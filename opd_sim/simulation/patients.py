@@ -1,8 +1,9 @@
 """Patients and the attributes drawn for them the moment they are created.
 
 Everything random about a patient (consultation minutes, punctuality, no-show, cancellation,
-follow-up) is drawn here, in batches, from the named streams, and never later: so two policies
-run on one seed see the same patients (common random numbers), whatever the engine decides.
+follow-up, patience) is drawn here, in batches, from the named streams, and never later: so two
+policies run on one seed see the same patients (common random numbers), whatever the engine
+decides.
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ import numpy as np
 
 from opd_sim.engine import Source, Token
 from opd_sim.scenario import Scenario
-from opd_sim.scenario.model import Cancellation, NoShow, source_key
+from opd_sim.scenario.model import Cancellation, NoShow, punctuality_for, source_key
 
-__all__ = ["Attributes", "FollowUpDraws", "Patient", "draw_attributes", "no_show_rule"]
+__all__ = [
+    "Attributes",
+    "FollowUpDraws",
+    "Patient",
+    "draw_attributes",
+    "mixed_queues",
+    "no_show_rule",
+]
 
 _NAN = math.nan
 _DEFAULT_NO_SHOW = NoShow()
@@ -40,6 +48,11 @@ class Patient:
     consult_start: float = _NAN
     consult_end: float = _NAN
     seen_by: int = -1  # index of the doctor who consulted (a shared queue's any); -1: not seen
+    patience_minutes: float = _NAN  # leaves unseen if not called this long after arriving
+    left_at: float = _NAN  # when the patient left unseen; NaN: did not leave
+    # in a shared queue whose doctors take different times: the minutes with each of them (by
+    # doctor index), for whoever calls the patient in; None: ``consult_minutes`` with anyone
+    consult_by_doctor: dict[int, float] | None = None
 
     @property
     def token_id(self) -> int:
@@ -65,12 +78,36 @@ class Attributes:
     cancel_before: np.ndarray
     return_after: np.ndarray
     return_slot_fraction: np.ndarray
+    patience: np.ndarray  # minutes; NaN where the source has no patience_minutes
     consult_column: tuple[int, ...] | None = None  # None: column ``d`` is doctor ``d``'s
 
     def consult_for(self, row: int, doctor: int) -> float:
         """Patient ``row``'s consultation minutes with doctor ``doctor`` (2-D ``consult``)."""
         column = doctor if self.consult_column is None else self.consult_column[doctor]
         return float(self.consult[row, column])
+
+
+def _consult_distributions(scenario: Scenario, source: Source) -> list[Any]:
+    """Each doctor's consultation-time distribution for patients of ``source``."""
+    key = source_key(source)
+    return [d.consult_minutes_by_source.get(key, d.consult_minutes) for d in scenario.doctors]
+
+
+def mixed_queues(scenario: Scenario, source: Source) -> list[tuple[int, ...] | None]:
+    """Per doctor index: the doctors of their shared queue when those take patients of
+    ``source`` with different consultation-time distributions (then the time depends on who
+    calls the patient in), else None."""
+    by_doctor = _consult_distributions(scenario, source)
+    queues: dict[str, list[int]] = {}
+    for index, doctor in enumerate(scenario.doctors):
+        if doctor.queue is not None:
+            queues.setdefault(doctor.queue, []).append(index)
+    mixed: list[tuple[int, ...] | None] = [None] * len(scenario.doctors)
+    for members in queues.values():
+        if len({by_doctor[d] for d in members}) > 1:
+            for d in members:
+                mixed[d] = tuple(members)
+    return mixed
 
 
 def no_show_rule(scenario: Scenario, source: Source) -> NoShow:
@@ -96,21 +133,19 @@ def draw_attributes(
     (then a consultation time is drawn for every kind of doctor: see :class:`Attributes`).
     Each stream is drawn from in one fixed order, so a batch always consumes the same numbers.
     ``present``: the patients turn up unbooked (as walk-ins and emergencies always do), so they
-    draw no punctuality.
+    draw no punctuality. Patients whose doctor shares a queue with doctors of other
+    consultation times (see :func:`mixed_queues`) also draw a time for every kind of doctor.
     """
     n = len(lead_days)
     consult_rng = streams["consult"]
-    by_source: list[Any] = [d.consult_minutes_by_source for d in scenario.doctors]
-    by_doctor = [
-        overrides.get(source_key(source), doctor.consult_minutes)
-        for overrides, doctor in zip(by_source, scenario.doctors, strict=True)
-    ]
+    by_doctor = _consult_distributions(scenario, source)
     # doctors with equal distributions share one column of draws (in order of first appearance)
     columns: dict[Any, int] = {}
     column = tuple(columns.setdefault(dist, len(columns)) for dist in by_doctor)
     kinds = list(columns)
+    every_kind = doctors is None or any(q is not None for q in mixed_queues(scenario, source))
     consult: np.ndarray
-    if doctors is None:
+    if every_kind:
         consult = np.empty((n, len(kinds)))
         for j, dist in enumerate(kinds):
             consult[:, j] = dist.draw(consult_rng, n)
@@ -128,7 +163,9 @@ def draw_attributes(
     if present_on_booking:
         punctuality = np.zeros(n)
     else:
-        punctuality = np.asarray(scenario.punctuality_minutes.draw(streams["punctuality"], n))
+        punctuality = np.asarray(
+            punctuality_for(scenario, source_key(source)).draw(streams["punctuality"], n)
+        )
 
     rule = no_show_rule(scenario, source)
     stays_away = streams["noshow"].random(n)
@@ -146,6 +183,9 @@ def draw_attributes(
     returns = followup_rng.random(n) < followup.probability
     after = np.maximum(np.rint(followup.return_after_days.draw(followup_rng, n)), 1)
     fraction = followup_rng.random(n)
+    patience_rule = scenario.patience_minutes.get(source_key(source))
+    patience = (np.full(n, np.nan) if patience_rule is None
+                else np.maximum(np.asarray(patience_rule.draw(streams["patience"], n)), 0.0))
     return Attributes(
         consult=consult,
         punctuality=punctuality,
@@ -154,7 +194,8 @@ def draw_attributes(
         cancel_before=cancel_before,
         return_after=np.where(returns, after, 0).astype(np.int64),
         return_slot_fraction=fraction,
-        consult_column=column if doctors is None else None,
+        patience=patience,
+        consult_column=column if every_kind else None,
     )
 
 
@@ -174,9 +215,14 @@ class FollowUpDraws:
         self._rule = no_show_rule(scenario, Source.FOLLOWUP)
         self._drawn: Attributes | None = None
         self._next = block
+        self.last: Attributes | None = None
+        self.row = -1
 
-    def take(self, doctor: int, lead_days: float) -> tuple[float, float, bool, float, int, float]:
-        """(consult, punctuality, no_show, cancel_before, return_after, return_fraction)."""
+    def take(self, doctor: int, lead_days: float
+             ) -> tuple[float, float, bool, float, int, float, float]:  # fmt: skip
+        """(consult, punctuality, no_show, cancel_before, return_after, return_fraction,
+        patience). :attr:`last` is then the block holding the patient's draws, :attr:`row`
+        their row in it."""
         if self._next >= self._block:
             zeros = np.zeros(self._block)
             self._drawn = draw_attributes(self._scenario, self._streams, Source.FOLLOWUP,
@@ -185,8 +231,10 @@ class FollowUpDraws:
         drawn, k = self._drawn, self._next
         assert drawn is not None
         self._next += 1
+        self.last, self.row = drawn, k
         rule = self._rule
         chance = min(rule.probability + rule.per_lead_day * lead_days, rule.max)
         return (drawn.consult_for(k, doctor), float(drawn.punctuality[k]),
                 bool(drawn.stays_away[k] < chance), float(drawn.cancel_before[k]),
-                int(drawn.return_after[k]), float(drawn.return_slot_fraction[k]))  # fmt: skip
+                int(drawn.return_after[k]), float(drawn.return_slot_fraction[k]),
+                float(drawn.patience[k]))  # fmt: skip

@@ -14,6 +14,7 @@ from opd_sim.simulation.frames import (
     REASON_CATEGORIES,
     SOURCE_CATEGORIES,
     STATUS_CATEGORIES,
+    reason_categories,
 )
 
 __all__ = ["RUN_DATA_FILES", "RunFiles", "read_run", "with_categories"]
@@ -42,13 +43,23 @@ def with_categories(frame: pd.DataFrame, doctors: list[str]) -> pd.DataFrame:
     Parquet keeps categoricals, but not the categories of an empty column (a run without a
     single token), and the analysis relies on them to list every source and doctor.
     """
+    reasons = (reason_categories(_texts(frame["reason"])) if "reason" in frame.columns
+               else REASON_CATEGORIES)  # fmt: skip
     categories = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES,
-                  "reason": REASON_CATEGORIES, "status": STATUS_CATEGORIES,
+                  "reason": reasons, "status": STATUS_CATEGORIES,
                   "doctor_id": doctors, "seen_by": doctors}  # fmt: skip
     for column, values in categories.items():
         if column in frame.columns:
             frame[column] = pd.Categorical(frame[column].astype(object), categories=values)
     return frame
+
+
+def _texts(column: pd.Series) -> list[str]:
+    """A column's distinct texts: its categories if categorical (in their order), else its
+    values in order of first appearance."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(text) for text in column.cat.categories]
+    return [str(text) for text in pd.unique(column.astype(object))]
 
 
 def read_run(directory: str | Path) -> RunFiles:

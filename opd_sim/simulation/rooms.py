@@ -59,3 +59,5 @@ class ConsultingRoom:
     busy_minutes: float = 0.0
     busy_in_session_minutes: float = 0.0
     patients_seen: int = 0
+    late_minutes: float = 0.0  # summed over the sessions the doctor came late to
+    off_duty_after: bool = False  # consulting at midnight: goes off duty once done

@@ -20,7 +20,12 @@ import pandas as pd
 from opd_sim.engine import Policy, make_policy
 from opd_sim.scenario import Scenario
 from opd_sim.simulation.collector import collector_paused
-from opd_sim.simulation.frames import decisions_frame, patients_frame, slots_frame
+from opd_sim.simulation.frames import (
+    decisions_frame,
+    patients_frame,
+    reason_categories,
+    slots_frame,
+)
 from opd_sim.simulation.opd import Opd
 from opd_sim.simulation.streams import child, replication_seeds
 from opd_sim.simulation.summary import aggregate, summarize
@@ -183,5 +188,17 @@ def multiple_replications(
 
 
 def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The replications' frames one after another (one replication: that frame, not a copy)."""
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    """The replications' frames one after another (one replication: that frame, not a copy).
+
+    Decision frames may name reasons beyond the fixed ones (leaving unseen gives the minutes
+    waited), each replication its own: they are given the same categories first, or pandas
+    would join the column as plain objects."""
+    if len(frames) == 1:
+        return frames[0]
+    if "reason" in frames[0].columns:
+        texts = (text for frame in frames for text in frame["reason"].cat.categories)
+        categories = reason_categories(texts)
+        if any(list(frame["reason"].cat.categories) != categories for frame in frames):
+            frames = [frame.assign(reason=frame["reason"].cat.set_categories(categories))
+                      for frame in frames]  # fmt: skip
+    return pd.concat(frames, ignore_index=True)

@@ -24,6 +24,8 @@ STREAM_NAMES = (
     "noshow",  # whether a booked patient stays away
     "cancellation",  # whether and how early a booked patient cancels
     "on_the_day_arrivals",  # PAID, FOLLOWUP and ONLINE patients turning up unbooked
+    "lateness",  # how late each doctor starts each session
+    "patience",  # how long a present patient waits to be called before leaving unseen
 )
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from opd_sim.analysis.replications import aggregate, mean_ci, t_quantile_975
 from opd_sim.analysis.waits import Measure, waits_by_source
+from opd_sim.engine import Reason
 from opd_sim.simulation.calendar import MINUTES_PER_DAY
 from opd_sim.simulation.frames import SOURCE_CATEGORIES
 from opd_sim.simulation.opd import Opd
@@ -39,6 +40,20 @@ def _plain(value: Any) -> Any:
     return None if math.isnan(value) else float(value)
 
 
+def _left_unseen(patients: pd.DataFrame) -> dict[str, Any]:
+    """Patients who left unseen, overall and by source: how many, and their share of the
+    patients who came (``rate``; None where nobody of a source came)."""
+    came = patients["arrived_at"].notna()
+    left = patients["status"] == "LEFT"
+    by_source = {}
+    for source in SOURCE_CATEGORIES:
+        mine = patients["source"] == source
+        arrived, gone = int((came & mine).sum()), int((left & mine).sum())
+        by_source[source] = {"n": gone, "rate": gone / arrived if arrived else None}
+    arrived, gone = int(came.sum()), int(left.sum())
+    return {"n": gone, "rate": gone / arrived if arrived else None, "by_source": by_source}
+
+
 def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
               warmup_minutes: float = 0.0, cooldown_minutes: float = 0.0
               ) -> dict[str, Any]:  # fmt: skip
@@ -58,14 +73,15 @@ def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
         inside = ((minute_of_day - sessions[0][0] >= warmup_minutes)
                   & (sessions[-1][1] - minute_of_day > cooldown_minutes))  # fmt: skip
         measured = patients[inside]
-    session_minutes = opd.calendar.session_minutes_per_day * opd.calendar.days
     by_doctor = {}
     for room in opd.rooms:
+        session_minutes = opd.calendar.session_minutes_per_day(room.index) * opd.calendar.days
         by_doctor[room.doctor_id] = {
             "patients_seen": room.patients_seen,
             "busy_minutes": room.busy_minutes,
             "utilisation": room.busy_in_session_minutes / session_minutes,
             "overtime_minutes": room.busy_minutes - room.busy_in_session_minutes,
+            "late_minutes": room.late_minutes,
         }
     overbooked = decisions.loc[decisions["kind"] == "OVERBOOKED", "slot_id"].nunique()
     return {
@@ -79,6 +95,10 @@ def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
         "no_shows": int(status.get("NO_SHOW", 0)),
         "expired": int(status.get("EXPIRED", 0)),
         "waitlisted_remaining": opd.expired_at_day_end,
+        "expired_waiting_too_long": int(
+            (decisions["reason"] == Reason.WAITED_TOO_LONG.value).sum()
+        ),
+        "left_unseen": _left_unseen(patients),
         "bumped": int(kinds.get("BUMPED", 0)),
         "reallocated": int(kinds.get("REALLOCATED", 0)),
         "promoted": int(kinds.get("PROMOTED", 0)),
