@@ -21,7 +21,7 @@ FINAL_STATUS_NAMES = tuple(sorted(status.value for status in FINAL_STATUSES))
 _TAKES_SEAT = {DecisionKind.ALLOCATED.value, DecisionKind.OVERBOOKED.value,
                DecisionKind.PROMOTED.value, DecisionKind.REALLOCATED.value}  # fmt: skip
 _LEAVES_SEAT = {DecisionKind.BUMPED.value, DecisionKind.CANCELLED.value,
-                DecisionKind.NO_SHOW.value}  # fmt: skip
+                DecisionKind.NO_SHOW.value, DecisionKind.LEFT.value}  # fmt: skip
 # the decision kinds that end a token, each named as the status it leaves the token in
 _STATUS_OF_KIND = {name: name for name in FINAL_STATUS_NAMES}
 
@@ -91,6 +91,14 @@ def patient_problems(patients: pd.DataFrame, decisions: pd.DataFrame) -> list[st
         problems.append("consultations and COMPLETED statuses do not match one to one")
     if (patients["consult_start"].notna() & patients["arrived_at"].isna()).any():
         problems.append("a patient was seen without arriving")
+    if "left_at" in patients.columns:
+        left_at = patients["left_at"]
+        if (left_at.notna() != (status == "LEFT")).any():
+            problems.append("leaving times and LEFT statuses do not match one to one")
+        if (left_at < patients["arrived_at"]).any() or (
+            left_at.notna() & patients["arrived_at"].isna()
+        ).any():
+            problems.append("a patient left before arriving")
     final_kinds = decisions[decisions["kind"].astype(str).isin(list(_STATUS_OF_KIND))]
     last = final_kinds.groupby(keys, observed=True)["kind"].last().astype(str)
     merged = patients.set_index(keys)["status"].astype(str)

@@ -64,7 +64,7 @@ def test_counts_add_up(scenario_name):
     result = shipped_run(scenario_name)
     summary, patients, decisions = result.summary, result.patients, result.decisions
     statuses = summary["completed"] + summary["cancellations"] + summary["no_shows"] \
-        + summary["expired"]
+        + summary["expired"] + summary["left_unseen"]["n"]
     assert statuses == summary["tokens_booked"] == len(patients)
     assert sum(summary["tokens_by_source"].values()) == summary["tokens_booked"]
     assert summary["emergencies"] == summary["tokens_by_source"]["EMERGENCY"]
@@ -73,7 +73,9 @@ def test_counts_add_up(scenario_name):
                       ("no_shows", "NO_SHOW"), ("expired", "EXPIRED"),
                       ("completed", "COMPLETED"), ("promoted", "PROMOTED")):  # fmt: skip
         assert summary[key] == kinds[kind], key
-    assert summary["waitlisted_remaining"] == summary["expired"]
+    assert summary["waitlisted_remaining"] + summary["expired_waiting_too_long"] \
+        == summary["expired"]
+    assert summary["left_unseen"]["n"] == kinds.get("LEFT", 0)
     assert summary["waits"]["overall"]["n"] <= summary["completed"]
     assert decisions["slot_id"].max() <= summary["slots_created"]
     overbooked = decisions.loc[decisions["kind"] == "OVERBOOKED", "slot_id"].nunique()
