@@ -117,7 +117,7 @@ def test_a_token_expires_from_the_waitlist_after_waitlist_expiry_minutes() -> No
     scenario = _day(ONE_SLOT + "waitlist_expiry_minutes: {walkin: 20}\n")
     opd = _walk_ins(scenario, [(NINE, 60, math.nan), (NINE + 5, 10, math.nan),
                                (NINE + 10, 10, math.nan)])  # fmt: skip
-    decisions, patients, summary = _run(opd)
+    decisions, _patients, summary = _run(opd)
     assert _trace(decisions)[2:4] == [
         (550.0, "WAITLISTED", 3, None, "slot full; no seated token of lower priority it may bump"),
         (570.0, "EXPIRED", 3, None, "waitlisted past the waitlist expiry"),
