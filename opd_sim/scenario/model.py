@@ -421,8 +421,9 @@ def _slot_problems(sessions: Sequence[Session], slot_minutes: float, where: Loc,
     ``whose`` names the sessions' owner in messages ("the doctor's"; empty: the scenario's)."""
     longest = max(session.close - session.open for session in sessions)
     if slot_minutes > longest:
-        message = (f"a {slot_minutes:g}-minute slot does not fit in any of {whose or 'the'} "
-                   f"sessions (the longest lasts {longest:g} minutes)")  # fmt: skip
+        within = f"any of {whose} sessions" if whose else "any session"
+        message = (f"a {slot_minutes:g}-minute slot does not fit in {within} "
+                   f"(the longest lasts {longest:g} minutes)")  # fmt: skip
         return [(where, message)]
     count = slots_per_day(sessions, slot_minutes)
     if count > MAX_SLOTS_PER_DAY:  # before anything cuts them: 1e-9 would cut 1.4e12

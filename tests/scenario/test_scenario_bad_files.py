@@ -438,6 +438,133 @@ BAD = [
         "is 1,240,021 bytes; a scenario file is at most 1,048,576 bytes (1 MiB)",
         subprocess=True,
     ),
+    # realistic OPD days: rosters, lateness, patience, waitlist expiry, profiles, punctuality
+    Bad(
+        "roster-sessions-overlap",
+        "doctors:\n  - id: a\n    sessions:\n      - {open: '09:00', close: '12:00'}\n"
+        "      - {open: '11:00', close: '13:00'}\n",
+        "5:16",
+        "doctors.0.sessions.1.open",
+        "overlaps sessions.0, which closes at 12:00",
+    ),
+    Bad(
+        "roster-empty",
+        "doctors:\n  - id: a\n    sessions: []\n",
+        "3:15",
+        "doctors.0.sessions",
+        "at least 1 item",
+    ),
+    Bad(
+        "roster-too-short-for-a-slot",
+        "slot_minutes: 30\ndoctors:\n  - id: a\n  - id: b\n"
+        "    sessions: [{open: '09:00', close: '09:20'}]\n",
+        "5:15",
+        "doctors.1.sessions",
+        "a 30-minute slot does not fit in any of the doctor's sessions (the longest lasts 20",
+        subprocess=True,
+    ),
+    Bad(
+        "roster-closes-before-opening",
+        "doctors:\n  - id: a\n    sessions: [{open: '12:00', close: '11:00'}]\n",
+        "3:39",
+        "doctors.0.sessions.0.close",
+        "closes at 11:00, before it opens",
+    ),
+    Bad(
+        "appointment-outside-the-roster",
+        "doctors:\n  - id: a\n    sessions: [{open: '10:00', close: '11:00'}]\n"
+        "demand:\n  appointments: [{doctor: a, time: '09:00'}]\n",
+        "5:36",
+        "demand.appointments.0.time",
+        "no slot of doctor 'a' starts at 09:00",
+    ),
+    Bad(
+        "late-minutes-negative",
+        "doctors:\n  - id: a\n    late_minutes: {dist: uniform, low: -5, high: 5}\n",
+        "3:40",
+        "doctors.0.late_minutes.low",
+        "would draw negative durations",
+    ),
+    Bad(
+        "late-minutes-not-a-distribution",
+        "doctors:\n  - id: a\n    late_minutes: 20\n",
+        "3:19",
+        "doctors.0.late_minutes",
+        "must be a distribution",
+        subprocess=True,
+    ),
+    Bad(
+        "patience-unknown-source",
+        ONE_DOCTOR + "patience_minutes: {walk_in: {dist: fixed, value: 30}}\n",
+        "2:20",
+        "patience_minutes.walk_in",
+        "unknown source (did you mean 'walkin'?)",
+    ),
+    Bad(
+        "patience-negative",
+        ONE_DOCTOR + "patience_minutes: {walkin: {dist: normal, mean: 30, sd: 10, min: null}}\n",
+        "2:66",
+        "patience_minutes.walkin.min",
+        "would draw negative durations",
+    ),
+    Bad(
+        "expiry-zero",
+        ONE_DOCTOR + "waitlist_expiry_minutes: 0\n",
+        "2:26",
+        "waitlist_expiry_minutes",
+        "must be greater than 0 (got 0)",
+        subprocess=True,
+    ),
+    Bad(
+        "expiry-by-source-negative",
+        ONE_DOCTOR + "waitlist_expiry_minutes: {walkin: 30, online: -1}\n",
+        "2:47",
+        "waitlist_expiry_minutes.online",
+        "must be greater than 0 (got -1)",
+    ),
+    Bad(
+        "expiry-unknown-source",
+        ONE_DOCTOR + "waitlist_expiry_minutes: {everyone: 30}\n",
+        "2:27",
+        "waitlist_expiry_minutes.everyone",
+        "unknown source (known: emergency, paid, followup, online, walkin)",
+    ),
+    Bad(
+        "expiry-text",
+        ONE_DOCTOR + "waitlist_expiry_minutes: an hour\n",
+        "2:26",
+        "waitlist_expiry_minutes",
+        "must be a number",
+    ),
+    Bad(
+        "punctuality-walkin",
+        ONE_DOCTOR + "punctuality_minutes: {walkin: {dist: fixed, value: 0}}\n",
+        "2:23",
+        "punctuality_minutes.walkin",
+        "unknown source (known: paid, followup, online)",
+    ),
+    Bad(
+        "punctuality-by-source-bad-sd",
+        ONE_DOCTOR + "punctuality_minutes: {online: {dist: normal, mean: -5, sd: -1}}\n",
+        "2:60",
+        "punctuality_minutes.online.sd",
+        "must not be negative (got -1)",
+    ),
+    Bad(
+        "punctuality-one-bad-sd",
+        ONE_DOCTOR + "punctuality_minutes: {dist: normal, mean: -5, sd: -1}\n",
+        "2:51",
+        "punctuality_minutes.sd",
+        "must not be negative (got -1)",
+    ),
+    Bad(
+        "emergency-profile-negative",
+        ONE_DOCTOR + "demand: {emergency: {per_hour: 1, hourly_profile: [1, -1]}}\n",
+        "2:55",
+        "demand.emergency.hourly_profile.1",
+        "must not be negative (got -1)",
+    ),
+
 ]
 
 
@@ -527,7 +654,8 @@ def test_every_problem_is_reported_in_file_order(
     assert err.splitlines() == [
         f"opd-sim: error: {path}:2:1: colour: unknown field (known: name, description, seed, "
         "days, sessions, slot_minutes, doctors, demand, cancellation, no_show, "
-        "punctuality_minutes, service_order, policy, steady_state)",
+        "punctuality_minutes, patience_minutes, waitlist_expiry_minutes, service_order, policy, "
+        "steady_state)",
         f"opd-sim: error: {path}:3:7: days: must be at least 1 (got 0)",
         f"opd-sim: error: {path}:6:21: doctors.0.seats_per_slot: must be at least 1 (got 0)",
         f"opd-sim: error: {path}:8:22: demand.walkin.per_hour: must not be negative (got -1)",

@@ -15,6 +15,7 @@ from opd_sim.cli.app import main
 from opd_sim.errors import ScenarioError
 from opd_sim.scenario import Scenario, load_scenario, scenario_from_text
 from opd_sim.scenario import model as model_module
+from opd_sim.scenario.model import punctuality_for, waitlist_expiry_for
 from opd_sim.scenario.distributions import Empirical, Exponential, Fixed, LogNormal, Normal
 from opd_sim.scenario.problems import Problem
 
@@ -63,7 +64,18 @@ def test_rich_file_sets_every_field() -> None:
     assert scenario.demand.walkin.hourly_profile == (1.5, 1.2, 1.0, 0.8, 0.5)
     assert set(scenario.cancellation) == {"online", "paid"}
     assert scenario.no_show["online"].max == 0.4
-    assert scenario.punctuality_minutes == Normal(dist="normal", mean=-10, sd=8, min=-45)
+    assert scenario.punctuality_minutes == {
+        "online": Normal(dist="normal", mean=-10, sd=8, min=-45),
+        "paid": Fixed(dist="fixed", value=0),
+    }
+    assert punctuality_for(scenario, "followup") == Normal(dist="normal", mean=-5, sd=10,
+                                                           min=None)  # fmt: skip
+    assert rao.sessions is not None and [(s.open, s.close) for s in rao.sessions] == [(540, 750)]
+    assert sen.late_minutes == Exponential(dist="exponential", mean=6)
+    assert scenario.demand.emergency.hourly_profile == (0.5, 1.0)
+    assert set(scenario.patience_minutes) == {"walkin", "online"}
+    assert waitlist_expiry_for(scenario, "walkin") == 30
+    assert waitlist_expiry_for(scenario, "paid") is None
     assert scenario.policy.params == {"reserved": {"WALKIN": 1}}
     assert scenario.steady_state is not None and scenario.steady_state.warmup_minutes == 30
     written = _keys(scenario_tree(RICH))
@@ -112,7 +124,7 @@ def test_validate_says_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert captured.out == (
         f"{RICH}: OK: 'city-hospital-week', 5 days, 2 doctors, "
         "demand from EMERGENCY, PAID, FOLLOWUP, ONLINE, WALKIN\n"
-        f"{RICH}: estimated per replication: about 781 tokens, 230 slots, 1,953 decisions\n"
+        f"{RICH}: estimated per replication: about 780 tokens, 170 slots, 1,949 decisions\n"
     )
 
 
