@@ -15,8 +15,8 @@ from opd_sim.cli.app import main
 from opd_sim.errors import ScenarioError
 from opd_sim.scenario import Scenario, load_scenario, scenario_from_text
 from opd_sim.scenario import model as model_module
-from opd_sim.scenario.model import punctuality_for, waitlist_expiry_for
 from opd_sim.scenario.distributions import Empirical, Exponential, Fixed, LogNormal, Normal
+from opd_sim.scenario.model import punctuality_for, waitlist_expiry_for
 from opd_sim.scenario.problems import Problem
 
 GOOD = Path(__file__).parent / "good"
