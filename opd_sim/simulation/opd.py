@@ -412,8 +412,9 @@ class Opd:
         next ready patient, or, if idle and late, comes when the lateness has passed."""
         for doctor, late in step.arg:
             room = self.rooms[doctor]
-            if room.current is not None:
-                continue  # still consulting: on duty already, whatever the draw
+            if room.current is not None:  # still consulting: on duty already, whatever the draw
+                room.off_duty_after = False  # (past midnight too: this session is theirs)
+                continue
             if late > 0:
                 room.queue.doctor_busy(doctor)  # stepped away: not free until they come
                 room.late_minutes += late
