@@ -49,6 +49,19 @@ def test_local_processes_give_identical_frames(serial) -> None:
     assert_same_run(serial, parallel)
 
 
+def test_realistic_days_are_the_same_serial_and_parallel() -> None:
+    """The district hospital (rosters, lateness, patience, waitlist expiry, aging, a shared
+    queue of doctors of different speeds) gives the same frames on two processes as in one,
+    left-unseen reasons (texts with numbers) included."""
+    scenario = shipped("district_hospital")
+    here = multiple_replications(scenario, 3, seed=5)
+    with open_executor(workers=2) as pool:
+        there = multiple_replications(scenario, 3, seed=5, executor=pool)
+    assert_same_run(here, there)
+    assert (here.patients["status"] == "LEFT").any()
+    assert (here.decisions["reason"] == "waitlisted past the waitlist expiry").any()
+
+
 @pytest.mark.slow
 def test_a_dask_cluster_on_loopback_gives_identical_frames(serial) -> None:
     """A real Dask LocalCluster (two worker processes on 127.0.0.1) reproduces the serial run."""
