@@ -12,6 +12,7 @@ __all__ = [
     "binomial_show_ups",
     "cobham_waits",
     "erlang_c",
+    "gamma_second_moment",
     "kleinrock_conserved_work",
     "lognormal_second_moment",
     "mg1_wait",
@@ -44,6 +45,14 @@ def mg1_wait(arrival_rate: float, mean_service: float, second_moment: float) -> 
 def lognormal_second_moment(mean: float, sd: float) -> float:
     """E[S^2] of any distribution with this mean and standard deviation: ``sd^2 + mean^2``."""
     return sd * sd + mean * mean
+
+
+def gamma_second_moment(shape: float, scale: float) -> float:
+    """E[S^2] of a gamma of this shape and scale, ``shape (shape + 1) scale^2`` (an Erlang of
+    ``k`` phases is the gamma of shape ``k``)."""
+    if shape <= 0 or scale <= 0:
+        raise ValueError("a gamma's shape and scale must be positive")
+    return shape * (shape + 1.0) * scale * scale
 
 
 def erlang_c(servers: int, arrival_rate: float, service_rate: float) -> float:

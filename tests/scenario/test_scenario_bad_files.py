@@ -280,10 +280,11 @@ BAD = [
     ),
     Bad(
         "unknown-distribution",
-        "doctors:\n  - id: a\n    consult_minutes: {dist: gamma, mean: 8}\n",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: pareto, mean: 8}\n",
         "3:29",
         "doctors.0.consult_minutes.dist",
-        "unknown distribution 'gamma' (known: empirical, exponential, fixed, lognormal,",
+        "unknown distribution 'pareto' (known: empirical, erlang, exponential, fixed, gamma, "
+        "lognormal, normal, triangular, uniform, weibull)",
     ),
     Bad(
         "distribution-without-kind",
@@ -329,6 +330,88 @@ BAD = [
         "3:65",
         "demand.online.lead_days.high",
         "must not be below low (7)",
+    ),
+    Bad(
+        "gamma-sd-zero",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: gamma, mean: 8, sd: 0}\n",
+        "3:49",
+        "doctors.0.consult_minutes.sd",
+        "must be greater than 0 (got 0)",
+    ),
+    Bad(
+        "gamma-too-wide",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: gamma, mean: 0.5, sd: 6}\n",
+        "3:51",
+        "doctors.0.consult_minutes.sd",
+        "must be at most 10 times the mean (got 12 times): wider, its shape is below 0.01",
+        subprocess=True,
+    ),
+    Bad(
+        "erlang-no-phases",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: erlang, k: 0, mean: 8}\n",
+        "3:40",
+        "doctors.0.consult_minutes.k",
+        "must be at least 1 (got 0)",
+    ),
+    Bad(
+        "erlang-fractional-phases",
+        "doctors:\n  - id: a\n    consult_minutes:\n      dist: erlang\n      k: 2.5\n"
+        "      mean: 8\n",
+        "5:10",
+        "doctors.0.consult_minutes.k",
+        "must be a whole number (got 2.5)",
+    ),
+    Bad(
+        "erlang-too-many-phases",
+        ONE_DOCTOR
+        + "demand:\n  online: {per_day: 5, lead_days: {dist: erlang, k: 5000, mean: 3}}\n",
+        "3:53",
+        "demand.online.lead_days.k",
+        "must be at most 1,000 (got 5000): at 1,000 phases the sd is already 3 % of the mean",
+    ),
+    Bad(
+        "weibull-shape-zero",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: weibull, shape: 0, scale: 8}\n",
+        "3:45",
+        "doctors.0.consult_minutes.shape",
+        "must be at least 0.1 (got 0): smaller, the mean rests on a handful of",
+    ),
+    Bad(
+        "weibull-scale-negative",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: weibull, shape: 1.5, scale: -8}\n",
+        "3:57",
+        "doctors.0.consult_minutes.scale",
+        "must be greater than 0 (got -8)",
+    ),
+    Bad(
+        "triangular-mode-outside",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: triangular, low: 2, mode: 9, high: 8}\n",
+        "3:55",
+        "doctors.0.consult_minutes.mode",
+        "must lie between low (2) and high (8) (got 9)",
+        subprocess=True,
+    ),
+    Bad(
+        "triangular-mode-below-low",
+        ONE_DOCTOR + "punctuality_minutes: {dist: triangular, low: -10, mode: -20, high: 5}\n",
+        "2:57",
+        "punctuality_minutes.mode",
+        "must lie between low (-10) and high (5) (got -20)",
+    ),
+    Bad(
+        "triangular-without-width",
+        "doctors:\n  - id: a\n    consult_minutes:\n      dist: triangular\n"
+        "      low: 5\n      mode: 5\n      high: 5\n",
+        "7:13",
+        "doctors.0.consult_minutes.high",
+        "must be above low (5); for one value use `fixed`",
+    ),
+    Bad(
+        "triangular-negative-consultation",
+        "doctors:\n  - id: a\n    consult_minutes: {dist: triangular, low: -2, mode: 5, high: 8}\n",
+        "3:46",
+        "doctors.0.consult_minutes.low",
+        "this distribution would draw negative durations",
     ),
     Bad(
         "consult-by-unknown-source",

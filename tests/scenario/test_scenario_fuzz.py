@@ -19,7 +19,8 @@ NAMES = [
     "low", "high", "value", "values", "weights", "demand", "online", "paid", "walkin", "followup",
     "emergency", "per_day", "per_hour", "hourly_profile", "lead_days", "probability", "no_show",
     "cancellation", "policy", "params", "service_order", "steady_state", "WALKIN", "fifo",
-    "lognormal", "gamma", "09:00", "25:00",
+    "lognormal", "gamma", "erlang", "weibull", "triangular", "k", "shape", "scale", "mode",
+    "pareto", "09:00", "25:00",
 ]  # fmt: skip
 
 scalars = (

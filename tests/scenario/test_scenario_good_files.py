@@ -15,7 +15,17 @@ from opd_sim.cli.app import main
 from opd_sim.errors import ScenarioError
 from opd_sim.scenario import Scenario, load_scenario, scenario_from_text
 from opd_sim.scenario import model as model_module
-from opd_sim.scenario.distributions import Empirical, Exponential, Fixed, LogNormal, Normal
+from opd_sim.scenario.distributions import (
+    Empirical,
+    Erlang,
+    Exponential,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Normal,
+    Triangular,
+    Weibull,
+)
 from opd_sim.scenario.model import punctuality_for, waitlist_expiry_for
 from opd_sim.scenario.problems import Problem
 
@@ -61,6 +71,13 @@ def test_rich_file_sets_every_field() -> None:
         dist="empirical", values=(4, 6, 10), weights=(0.5, 0.3, 0.2)
     )
     assert sen.id == "7" and sen.seats_per_slot is None
+    assert sen.consult_minutes_by_source == {
+        "paid": Gamma(dist="gamma", mean=12, sd=6),
+        "online": Erlang(dist="erlang", k=3, mean=9),
+        "emergency": Weibull(dist="weibull", shape=1.5, scale=20),
+    }
+    before = scenario.cancellation["paid"].before_minutes
+    assert before == Triangular(dist="triangular", low=60, mode=120, high=1440)
     assert scenario.demand.walkin.hourly_profile == (1.5, 1.2, 1.0, 0.8, 0.5)
     assert set(scenario.cancellation) == {"online", "paid"}
     assert scenario.no_show["online"].max == 0.4
@@ -82,6 +99,49 @@ def test_rich_file_sets_every_field() -> None:
     for model in _models():
         missing = set(model.model_fields) - written
         assert not missing, f"rich.yaml never sets {model.__name__}.{sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected", "numpy", "mean"),
+    [
+        # gamma: shape (mean/sd)^2 = 4, scale sd^2/mean = 2
+        ("{dist: gamma, mean: 8, sd: 4}", Gamma(dist="gamma", mean=8, sd=4), (4, 2), 8),
+        # the widest gamma allowed: sd 10 times the mean, shape 0.01
+        ("{dist: gamma, mean: 2, sd: 20}", Gamma(dist="gamma", mean=2, sd=20), (0.01, 200), 2),
+        # erlang: a gamma of shape k and scale mean / k; a whole-valued float is a whole number
+        ("{dist: erlang, k: 3.0, mean: 9}", Erlang(dist="erlang", k=3, mean=9), (3, 3), 9),
+        ("{dist: erlang, k: 1000, mean: 5}", Erlang(dist="erlang", k=1000, mean=5), (1000, 0.005),
+         5),
+        # weibull: mean scale * Gamma(1 + 1/shape); shape 2 gives scale * sqrt(pi) / 2
+        ("{dist: weibull, shape: 2, scale: 10}", Weibull(dist="weibull", shape=2, scale=10),
+         (2, 10), 5 * 3.141592653589793**0.5),
+        ("{dist: weibull, shape: 0.1, scale: 1}", Weibull(dist="weibull", shape=0.1, scale=1),
+         (0.1, 1), 3_628_800),
+        # triangular: the mode may sit at either end
+        ("{dist: triangular, low: 2, mode: 2, high: 8}",
+         Triangular(dist="triangular", low=2, mode=2, high=8), (2, 2, 8, 6), 4),
+        ("{dist: triangular, low: 0, mode: 8, high: 8}",
+         Triangular(dist="triangular", low=0, mode=8, high=8), (0, 8, 8, 8), 16 / 3),
+    ],
+)  # fmt: skip
+def test_new_distributions_read_as_written(
+    written: str, expected: object, numpy: tuple[float, ...], mean: float
+) -> None:
+    """gamma, erlang, weibull and triangular consultations load as written, at their bounds
+    too, and hand numpy the parameters of their documented mapping."""
+    scenario = scenario_from_text(f"doctors:\n  - id: a\n    consult_minutes: {written}\n")
+    dist = scenario.doctors[0].consult_minutes
+    assert dist == expected
+    assert dist.numpy_parameters() == pytest.approx(numpy, rel=1e-12)
+    assert dist.mean_value == pytest.approx(mean, rel=1e-12)
+
+
+def test_punctuality_may_be_a_triangular_below_zero() -> None:
+    """Early arrivals are negative minutes: a triangular punctuality may start below 0 (a
+    consultation time may not)."""
+    early = "{dist: triangular, low: -30, mode: -10, high: 5}"
+    scenario = scenario_from_text(f"doctors: [{{id: a}}]\npunctuality_minutes: {early}\n")
+    assert scenario.punctuality_minutes == Triangular(dist="triangular", low=-30, mode=-10, high=5)
 
 
 def test_docs_name_every_field() -> None:

@@ -162,8 +162,8 @@ def nasty_files(draw: st.DrawFn) -> str:
         f"slot_minutes: {draw(NASTY)}",
         f"sessions: [{{open: {draw(NASTY)}, close: {draw(NASTY)}}}]",
         f"doctors: [{{id: a, seats_per_slot: {draw(NASTY)}, consult_minutes: {{dist: "
-        f"{draw(st.sampled_from(['lognormal', 'normal', 'uniform']))}, mean: {draw(NASTY)}, "
-        f"sd: {draw(NASTY)}}}}}]",
+        f"{draw(st.sampled_from(['lognormal', 'gamma', 'normal', 'uniform']))}, "
+        f"mean: {draw(NASTY)}, sd: {draw(NASTY)}}}}}]",
         "demand:",
         f"  walkin: {{per_hour: {draw(NASTY)}, hourly_profile: [{draw(NASTY)}, {n}]}}",
         f"  online: {{per_day: {draw(NASTY)}, lead_days: {{dist: exponential, mean: {n}}}}}",

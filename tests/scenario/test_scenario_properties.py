@@ -24,9 +24,9 @@ probability = st.floats(min_value=0, max_value=1, allow_nan=False)
 def distributions(draw: st.DrawFn, *, durations: bool) -> dict[str, Any]:
     """A distribution mapping; durations never draw negative values."""
     low = amount if durations else anything
-    kind = draw(
-        st.sampled_from(["fixed", "exponential", "lognormal", "normal", "uniform", "empirical"])
-    )
+    kinds = ["fixed", "exponential", "lognormal", "normal", "uniform", "empirical", "gamma",
+             "erlang", "weibull", "triangular"]  # fmt: skip
+    kind = draw(st.sampled_from(kinds))
     if kind == "fixed":
         return {"dist": kind, "value": draw(low)}
     if kind == "exponential":
@@ -40,6 +40,16 @@ def distributions(draw: st.DrawFn, *, durations: bool) -> dict[str, Any]:
     if kind == "uniform":
         a, b = sorted((draw(low), draw(low)))
         return {"dist": kind, "low": a, "high": b}
+    if kind == "gamma":  # sd at most 10 times the mean
+        mean = draw(positive)
+        return {"dist": kind, "mean": mean, "sd": draw(st.floats(1e-3, min(1e4, 10 * mean)))}
+    if kind == "erlang":
+        return {"dist": kind, "k": draw(st.integers(1, 1000)), "mean": draw(positive)}
+    if kind == "weibull":  # shape at least 0.1
+        return {"dist": kind, "shape": draw(st.floats(0.1, 1e4)), "scale": draw(positive)}
+    if kind == "triangular":  # low below high, mode between them
+        a, c = sorted(draw(st.lists(low, min_size=2, max_size=2, unique=True)))
+        return {"dist": kind, "low": a, "mode": draw(st.floats(a, c)), "high": c}
     values = draw(st.lists(low, min_size=1, max_size=4))
     spec: dict[str, Any] = {"dist": kind, "values": values}
     if draw(st.booleans()):
@@ -220,10 +230,14 @@ EDGE = st.sampled_from([5e-324, 1e-300, 1e-9, 0.5, 1.0, 1e3, 1e6]) | st.floats(1
 @st.composite
 def edge_distributions(draw: st.DrawFn) -> dict[str, Any]:
     """A distribution mapping whose numbers are drawn from the edges (tiny, huge, subnormal)."""
-    kind = draw(st.sampled_from(["fixed", "exponential", "lognormal", "normal", "uniform"]))
     fields = {"fixed": ["value"], "exponential": ["mean"], "lognormal": ["mean", "sd"],
-              "normal": ["mean", "sd"], "uniform": ["low", "high"]}[kind]  # fmt: skip
-    spec: dict[str, Any] = {"dist": kind} | {field: draw(EDGE) for field in fields}
+              "normal": ["mean", "sd"], "uniform": ["low", "high"], "gamma": ["mean", "sd"],
+              "erlang": ["k", "mean"], "weibull": ["shape", "scale"],
+              "triangular": ["low", "mode", "high"]}  # fmt: skip
+    kind = draw(st.sampled_from(sorted(fields)))
+    spec: dict[str, Any] = {"dist": kind} | {field: draw(EDGE) for field in fields[kind]}
+    if kind == "erlang" and draw(st.booleans()):  # a whole number of phases, to draw from
+        spec["k"] = draw(st.integers(1, 1000))
     if draw(st.booleans()):
         spec = {"dist": "empirical", "values": [draw(EDGE), draw(EDGE)],
                 "weights": [draw(EDGE), draw(EDGE)]}  # fmt: skip

@@ -50,12 +50,14 @@ def rows() -> list[str]:
                                               len(run.summaries))  # fmt: skip
         out.append(_row(f"M/M/1 rho={rho}: Lq (Little)", lam * theory.mm1_wait(lam, mu),
                         interval(waiting), None))  # fmt: skip
-    run, seconds = _timed(single.mg1)
-    lam, mean, second = single._mg1_theory()
-    out.append(_row("M/G/1 lognormal: Wq (P-K)", theory.mg1_wait(lam, mean, second),
-                    interval(single._mean_waits(run)), seconds))  # fmt: skip
-    out.append(_row("M/G/1 lognormal: P(wait)", lam * mean,
-                    interval(single._share_waiting(run, "mg1_lognormal")), None))  # fmt: skip
+    for name in single.PK_REPLICATIONS:
+        run, seconds = _timed(lambda name=name: single.mg1(name))
+        lam, mean, second = single._mg1_theory(name)
+        kind = name.removeprefix("mg1_")
+        out.append(_row(f"M/G/1 {kind}: Wq (P-K)", theory.mg1_wait(lam, mean, second),
+                        interval(single._mean_waits(run)), seconds))  # fmt: skip
+        out.append(_row(f"M/G/1 {kind}: P(wait)", lam * mean,
+                        interval(single._share_waiting(run, name)), None))  # fmt: skip
     run, seconds = _timed(single.mmc)
     c, lam, mu = single._mmc_theory()
     out.append(_row("M/M/3 shared queue: Wq", theory.mmc_wait(c, lam, mu),

@@ -117,42 +117,60 @@ def test_mm1_littles_law_in_steady_state(rho: float) -> None:
     assert ci.holds(lq), f"M/M/1 rho={rho}: Lq={lq:.4f} outside {ci}"
 
 
-PK_REPLICATIONS = 300
+# M/G/1 scenarios (rho = 0.7) and their replications: lognormal and gamma consultations of the
+# same mean and sd (cv 1.5, so the same Pollaczek-Khinchine wait from differently shaped
+# distributions), Erlang-3 (cv 0.58, below the exponential's 1)
+PK_REPLICATIONS = {"mg1_lognormal": 300, "mg1_gamma": 300, "mg1_erlang": 300}
+PK_HALF_WIDTH = 0.07  # most the mean wait's half-width may be, as a share of Wq
 
 
 @functools.cache
-def mg1() -> Replicated:
-    """Replications of the lognormal M/G/1 scenario."""
-    base = scenario("mg1_lognormal")
-    return replicate(base, PK_REPLICATIONS, seed=base.seed)
+def mg1(name: str = "mg1_lognormal") -> Replicated:
+    """Replications of an M/G/1 scenario."""
+    base = scenario(name)
+    return replicate(base, PK_REPLICATIONS[name], seed=base.seed)
 
 
-def _mg1_theory() -> tuple[float, float, float]:
-    base = scenario("mg1_lognormal")
-    lam = base.demand.walkin.per_hour / 60
+def _mg1_theory(name: str = "mg1_lognormal") -> tuple[float, float, float]:
+    """Arrivals a minute, and the consultations' mean and E[S^2] (the distribution's own)."""
+    base = scenario(name)
     consult = base.doctors[0].consult_minutes
-    second = theory.lognormal_second_moment(consult.mean, consult.sd)
-    return lam, consult.mean, second
+    return base.demand.walkin.per_hour / 60, consult.mean_value, consult.second_moment
+
+
+@pytest.mark.parametrize("name", list(PK_REPLICATIONS))
+def test_pk_second_moments_are_the_closed_forms(name: str) -> None:
+    """The E[S^2] P-K is given is opd_sim.theory's closed form: ``sd^2 + mean^2`` of the
+    lognormal, ``shape (shape + 1) scale^2`` of the gamma numpy draws from (an Erlang's too)."""
+    consult = scenario(name).doctors[0].consult_minutes
+    if consult.dist == "lognormal":
+        closed = theory.lognormal_second_moment(consult.mean, consult.sd)
+    else:
+        closed = theory.gamma_second_moment(*consult.numpy_parameters())
+    assert consult.second_moment == pytest.approx(closed, rel=1e-12)
 
 
 @pytest.mark.slow
-def test_pollaczek_khinchine_mean_wait() -> None:
-    """Lognormal consultations: Wq = lambda E[S^2] / (2 (1 - rho)) lies in the 99 % CI."""
-    lam, mean, second = _mg1_theory()
+@pytest.mark.parametrize("name", list(PK_REPLICATIONS))
+def test_pollaczek_khinchine_mean_wait(name: str) -> None:
+    """Lognormal, gamma and Erlang consultations: Wq = lambda E[S^2] / (2 (1 - rho)) lies in
+    the 99 % CI, and the M/M/1 wait at the same utilisation does not."""
+    lam, mean, second = _mg1_theory(name)
     wq = theory.mg1_wait(lam, mean, second)
-    ci = interval(_mean_waits(mg1()))
-    assert ci.half_width < 0.07 * wq, f"CI too wide: {ci}"
-    assert ci.holds(wq), f"P-K: Wq={wq:.4f} outside {ci}"
-    assert not interval(_mean_waits(mg1())).holds(theory.mm1_wait(lam, 1 / mean))  # not M/M/1
+    ci = interval(_mean_waits(mg1(name)))
+    assert ci.half_width < PK_HALF_WIDTH * wq, f"CI too wide: {ci}"
+    assert ci.holds(wq), f"P-K {name}: Wq={wq:.4f} outside {ci}"
+    assert not ci.holds(theory.mm1_wait(lam, 1 / mean))  # not M/M/1
 
 
 @pytest.mark.slow
-def test_pollaczek_khinchine_probability_of_waiting() -> None:
+@pytest.mark.parametrize("name", list(PK_REPLICATIONS))
+def test_pollaczek_khinchine_probability_of_waiting(name: str) -> None:
     """M/G/1: P(wait > 0) = rho, whatever the consultation distribution, lies in the 99 % CI."""
-    lam, mean, _ = _mg1_theory()
-    ci = interval(_share_waiting(mg1(), "mg1_lognormal"))
+    lam, mean, _ = _mg1_theory(name)
+    ci = interval(_share_waiting(mg1(name), name))
     assert ci.half_width < 0.02, f"CI too wide: {ci}"
-    assert ci.holds(lam * mean), f"M/G/1: P(wait)={lam * mean} outside {ci}"
+    assert ci.holds(lam * mean), f"M/G/1 {name}: P(wait)={lam * mean} outside {ci}"
 
 
 ERLANG_REPLICATIONS = 100

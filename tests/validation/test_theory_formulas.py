@@ -65,3 +65,12 @@ def test_bailey_welch_and_binomial() -> None:
     mean, var = theory.binomial_show_ups(20, 0.8)
     assert (mean, var) == (pytest.approx(16.0), pytest.approx(3.2))
     assert math.isclose(theory.lognormal_second_moment(3.0, 4.0), 25.0)
+
+
+def test_gamma_second_moment_textbook_values() -> None:
+    """Shape 1 is the exponential (E[S^2] = 2 mean^2); Erlang-3 of scale 1 has mean 3 and
+    variance 3, so E[S^2] = 12; a bad shape is refused."""
+    assert theory.gamma_second_moment(1.0, 2.0) == pytest.approx(8.0)
+    assert theory.gamma_second_moment(3.0, 1.0) == pytest.approx(12.0)
+    with pytest.raises(ValueError, match="positive"):
+        theory.gamma_second_moment(0.0, 1.0)
