@@ -5,12 +5,16 @@ Rates are per minute and times in minutes unless you use other units consistentl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 __all__ = [
+    "ErlangA",
     "bailey_welch_waits",
     "binomial_show_ups",
     "cobham_waits",
+    "erlang_a",
     "erlang_c",
     "gamma_second_moment",
     "kleinrock_conserved_work",
@@ -73,6 +77,82 @@ def mmc_wait(servers: int, arrival_rate: float, service_rate: float) -> float:
     return erlang_c(servers, arrival_rate, service_rate) / (
         servers * service_rate - arrival_rate
     )
+
+
+class ErlangA(NamedTuple):
+    """Steady state of M/M/c+M (Erlang-A): what an arrival can expect."""
+
+    abandonment: float  #: probability an arrival leaves before being served
+    mean_wait: float  #: mean time in queue of all arrivals (until service or abandonment)
+    wait_probability: float  #: probability an arrival finds every server busy
+    states: int  #: states 0..states-1 of the birth-death chain that were summed
+
+
+#: Where the automatic truncation of :func:`erlang_a` stops: the whole neglected tail of the
+#: probabilities (and of the queue length) is below this share of what was summed.
+_NEGLIGIBLE = 1e-15
+_MOST_STATES = 10_000_000
+
+
+def erlang_a(arrival_rate: float, service_rate: float, abandonment_rate: float, servers: int,
+             max_in_system: int | None = None) -> ErlangA:  # fmt: skip
+    """Erlang-A (M/M/c+M): Poisson arrivals, ``servers`` exponential servers, and each waiting
+    customer abandons at rate ``theta`` (exponential patience, counted from arrival).
+
+    The exact birth-death solution: in state ``n`` (customers present) the birth rate is
+    ``lambda`` and the death rate ``min(n, c) mu + max(n - c, 0) theta``. Then
+    ``P(abandon) = theta E[Lq] / lambda`` (abandonments per unit time over arrivals) and the mean
+    wait of all arrivals is ``E[Lq] / lambda`` (Little). With ``theta > 0`` the chain is stable at
+    any load, ``rho >= 1`` included.
+
+    States 0..N: without ``max_in_system``, N grows until the neglected tail is below 1e-15 of
+    the total (bounded geometrically once the death rate exceeds ``lambda``). With it, the chain
+    stops at ``max_in_system`` (arrivals finding it full are turned away and count as waiting 0).
+    """
+    if arrival_rate < 0 or service_rate <= 0 or abandonment_rate < 0 or servers < 1:
+        raise ValueError("rates must be positive (abandonment >= 0) and servers at least 1")
+    if max_in_system is not None and max_in_system < servers:
+        raise ValueError("max_in_system must be at least the number of servers")
+    lam, mu, theta, c = arrival_rate, service_rate, abandonment_rate, servers
+    if max_in_system is None and theta == 0 and lam >= c * mu:
+        raise ValueError(f"utilisation {lam / (c * mu):.3f} >= 1 with no abandonment: "
+                         "the queue has no steady state")  # fmt: skip
+    if lam == 0:
+        return ErlangA(0.0, 0.0, 0.0, 1)
+    # Unnormalised terms in log space (a^c / c! overflows a float for a few hundred servers);
+    # sums are kept relative to the largest term met so far, rescaled when a larger one comes.
+    log_term = peak = 0.0
+    total, queue, busy = 1.0, 0.0, 0.0  # sums of p_n, (n - c)^+ p_n, [n >= c] p_n
+    n = 0
+    while True:
+        if max_in_system is not None and n >= max_in_system:
+            break
+        n += 1
+        death = min(n, c) * mu + max(n - c, 0) * theta
+        ratio = lam / death
+        log_term += math.log(ratio)
+        if log_term > peak:
+            scale = math.exp(peak - log_term)
+            total, queue, busy, peak = total * scale, queue * scale, busy * scale, log_term
+        term = math.exp(log_term - peak)
+        total += term
+        queue += max(n - c, 0) * term
+        if n >= c:
+            busy += term
+        if max_in_system is None and n >= c:
+            # Past c every later ratio is below this one (death rates grow with n), so the tail
+            # is below a geometric series: sum_j r^j term and sum_j (n - c + j) r^j term.
+            next_ratio = lam / (c * mu + (n + 1 - c) * theta)
+            if next_ratio < 1:
+                tail = term * next_ratio / (1 - next_ratio)
+                queue_tail = term * next_ratio * ((n - c) / (1 - next_ratio)
+                                                  + 1 / (1 - next_ratio) ** 2)  # fmt: skip
+                if tail <= _NEGLIGIBLE * total and queue_tail <= _NEGLIGIBLE * max(queue, term):
+                    break
+        if n >= _MOST_STATES:
+            raise ValueError(f"over {_MOST_STATES:,} states: the chain converges too slowly")
+    lq = queue / total
+    return ErlangA(theta * lq / lam, lq / lam, busy / total, n + 1)
 
 
 def cobham_waits(

@@ -14,9 +14,10 @@ from typing import Any
 
 from opd_sim import theory
 
+from . import test_abandonment as abandonment
 from . import test_priority_classes as five
 from . import test_single_queues as single
-from .replicate import Interval, interval, scenario
+from .replicate import Interval, interval, per_replication, scenario
 
 
 def _timed(make: Callable[[], Any]) -> tuple[Any, float]:
@@ -79,6 +80,22 @@ def rows() -> list[str]:
         out.append(_row(f"{order} order: sum rho_k Wq_k (Kleinrock)",
                         theory.kleinrock_conserved_work(*classes), interval(weighted),
                         seconds))  # fmt: skip
+    return out + erlang_a_rows()
+
+
+def erlang_a_rows() -> list[str]:
+    """The Erlang-A rows: P(abandon) and the mean wait of all arrivals, c = 1 and c = 3."""
+    out = []
+    for name, label in (("erlang_a_c1", "M/M/1+M rho=1.0"), ("erlang_a_c3", "M/M/3+M rho=1.1")):
+        _, seconds = _timed(lambda name=name: abandonment.run(name))
+        frame, r = abandonment.arrivals(name), abandonment.REPLICATIONS[name]
+        expected = abandonment.erlang_a(name)
+        out.append(_row(f"{label}: P(abandon) (Erlang-A)", expected.abandonment,
+                        interval(per_replication(frame, lambda g: g["left"].mean(), r)),
+                        seconds))  # fmt: skip
+        out.append(_row(f"{label}: mean wait of all arrivals", expected.mean_wait,
+                        interval(per_replication(frame, lambda g: g["waited"].mean(), r)),
+                        None))  # fmt: skip
     return out
 
 

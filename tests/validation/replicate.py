@@ -101,15 +101,20 @@ def interval(values: Any, confidence: float = CONFIDENCE) -> Interval:
     return Interval(float(data.mean()), float(t * data.std(ddof=1) / math.sqrt(r)), r)
 
 
-def measured(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """The patients the steady-state mode counts: arrived after the warm-up and before the
-    cool-down of their day (the same rule as the summary's waits)."""
+def arrived_in_window(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Whether each patient arrived after the warm-up and before the cool-down of their day
+    (the steady-state mode's rule); False for patients who never came."""
     sessions = sorted((s.open, s.close) for s in scenario.sessions)
     steady = scenario.steady_state
     warmup, cooldown = (steady.warmup_minutes, steady.cooldown_minutes) if steady else (0, 0)
     minute = frame["arrived_at"] - frame["day"] * 1440
-    inside = (minute - sessions[0][0] >= warmup) & (sessions[-1][1] - minute > cooldown)
-    return frame[inside & frame["wait_minutes"].notna()]
+    return (minute - sessions[0][0] >= warmup) & (sessions[-1][1] - minute > cooldown)
+
+
+def measured(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The patients the steady-state mode counts: seen, having arrived after the warm-up and
+    before the cool-down of their day (the same rule as the summary's waits)."""
+    return frame[arrived_in_window(frame, scenario) & frame["wait_minutes"].notna()]
 
 
 def with_demand(base: Scenario, **demand: Any) -> Scenario:

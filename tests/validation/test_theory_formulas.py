@@ -74,3 +74,94 @@ def test_gamma_second_moment_textbook_values() -> None:
     assert theory.gamma_second_moment(3.0, 1.0) == pytest.approx(12.0)
     with pytest.raises(ValueError, match="positive"):
         theory.gamma_second_moment(0.0, 1.0)
+
+
+def test_erlang_a_by_hand_on_a_tiny_truncated_chain() -> None:
+    """c = 1, lambda = mu = theta = 1, at most 2 present: p_n proportional to 1, 1, 1/2, so
+    p = (0.4, 0.4, 0.2), E[Lq] = 0.2, P(abandon) = theta E[Lq] / lambda = 0.2, wait 0.2."""
+    result = theory.erlang_a(1.0, 1.0, 1.0, 1, max_in_system=2)
+    assert result.abandonment == pytest.approx(0.2)
+    assert result.mean_wait == pytest.approx(0.2)
+    assert result.wait_probability == pytest.approx(0.6)
+    assert result.states == 3
+
+
+@given(offered=st.floats(0.01, 40.0), servers=st.integers(1, 30))
+def test_erlang_a_with_patience_as_long_as_a_consultation_is_infinite_servers(
+    offered: float, servers: int
+) -> None:
+    """theta = mu makes every death rate n mu: M/M/infinity, n ~ Poisson(a). Then
+    E[Lq] = E[(n - c)^+] from the Poisson probabilities; for c = 1 it is a - 1 + e^-a, so
+    P(abandon) = 1 - (1 - e^-a) / a."""
+    mu = 2.0
+    result = theory.erlang_a(offered * mu, mu, mu, servers)
+    # summed over the tail itself (a - c + sum_{k<c} (c - k) p_k cancels badly for small a)
+    last = int(offered + servers + 40 * math.sqrt(offered + 1) + 40)
+    pmf = [math.exp(-offered + k * math.log(offered) - math.lgamma(k + 1))
+           for k in range(last)]  # fmt: skip
+    lq = sum((k - servers) * p for k, p in enumerate(pmf) if k > servers)
+    assert result.mean_wait == pytest.approx(lq / (offered * mu), rel=1e-9)
+    assert result.abandonment == pytest.approx(lq / offered, rel=1e-9)
+    assert result.wait_probability == pytest.approx(sum(pmf[servers:]), rel=1e-9)
+    if servers == 1:
+        closed = 1 - (1 - math.exp(-offered)) / offered
+        assert result.abandonment == pytest.approx(closed, rel=1e-9, abs=1e-15)
+
+
+@given(rho=st.floats(0.05, 0.95), servers=st.integers(1, 20))
+def test_erlang_a_without_abandonment_tends_to_erlang_c(rho: float, servers: int) -> None:
+    """As theta -> 0 (rho < 1) the mean wait tends to Erlang C's Wq and P(wait) to C(c, a)."""
+    mu = 2.0
+    lam = rho * servers * mu
+    wq, waits = theory.mmc_wait(servers, lam, mu), theory.erlang_c(servers, lam, mu)
+    for theta in (0.0, 1e-10):
+        result = theory.erlang_a(lam, mu, theta, servers)
+        assert result.mean_wait == pytest.approx(wq, rel=1e-6)
+        assert result.wait_probability == pytest.approx(waits, rel=1e-6)
+    slight = theory.erlang_a(lam, mu, 1e-4 * mu, servers)
+    assert slight.mean_wait < wq  # abandonment only shortens the queue
+
+
+@given(
+    rho=st.floats(0.05, 5.0),
+    patience=st.floats(0.05, 50.0),
+    servers=st.integers(1, 200),
+)
+def test_erlang_a_is_a_probability_at_any_load(rho: float, patience: float,
+                                               servers: int) -> None:  # fmt: skip
+    """P(abandon) and P(wait) lie in [0, 1] for any load, rho > 1 included (stable with theta >
+    0); flow balance: arrivals = services + abandonments, mu E[busy servers] = lambda (1 - P)."""
+    mu = 1.0
+    lam = rho * servers * mu
+    result = theory.erlang_a(lam, mu, 1 / patience, servers)
+    assert 0.0 <= result.abandonment <= 1.0
+    assert 0.0 <= result.wait_probability <= 1.0
+    assert result.mean_wait >= 0.0
+    assert result.abandonment == pytest.approx(result.mean_wait / patience)
+    if rho > 1:
+        # at least the excess load leaves: service is at most c mu
+        assert result.abandonment >= 1 - 1 / rho - 1e-9
+
+
+def test_erlang_a_flow_balance_and_large_systems() -> None:
+    """Served plus abandoned is every arrival (checked through the busy servers of the chain's
+    own states), and a thousand servers at rho = 1.2 neither overflow nor lose accuracy: the
+    excess 1 - 1 / rho abandons when patience is long against a consultation."""
+    lam, mu, theta, c = 5.0, 2.0, 0.7, 3
+    result = theory.erlang_a(lam, mu, theta, c)
+    cut = theory.erlang_a(lam, mu, theta, c, max_in_system=result.states - 1)
+    assert cut.abandonment == pytest.approx(result.abandonment, rel=1e-12)
+    big = theory.erlang_a(1200.0, 1.0, 0.001, 1000)
+    assert big.abandonment == pytest.approx(1 - 1 / 1.2, rel=1e-3)
+    assert big.wait_probability == pytest.approx(1.0)
+
+
+def test_erlang_a_refuses_what_has_no_steady_state() -> None:
+    """No abandonment at rho >= 1 has no steady state; bad rates and sizes raise ValueError."""
+    with pytest.raises(ValueError, match="no steady state"):
+        theory.erlang_a(2.0, 1.0, 0.0, 2)
+    with pytest.raises(ValueError):
+        theory.erlang_a(1.0, 0.0, 1.0, 1)
+    with pytest.raises(ValueError):
+        theory.erlang_a(1.0, 1.0, 1.0, 2, max_in_system=1)
+    assert theory.erlang_a(2.0, 1.0, 0.0, 2, max_in_system=10).abandonment == 0.0
