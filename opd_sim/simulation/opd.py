@@ -6,10 +6,12 @@ event, and each doctor is a small state machine poked whenever a patient may hav
 Records go to plain lists; frames are built once, after the run.
 
 A doctor is on duty from the opening of each of their sessions, plus the lateness drawn for it
-(an idle doctor at the opening steps away until then; one still consulting is there already),
-and after the session closes keeps calling patients whose session has opened (overtime). At
-midnight a doctor goes off duty until their next session (one still consulting, once done),
-except after the last day, when they stay until everyone present has been seen.
+(an idle doctor at the opening steps away until then; one still consulting is there already).
+After the session closes the doctor keeps calling patients whose session has opened (overtime),
+unless a colleague of their shared queue is on duty in session: then they go off duty once idle,
+and the colleague sees who is left. At midnight a doctor goes off duty until their next session
+(one still consulting, once done), except after the last day, when they stay until everyone
+present has been seen.
 """
 
 from __future__ import annotations
@@ -141,6 +143,8 @@ class Opd:
             if waiting is None:  # the first doctor of a shared queue
                 waiting = shared[str(doctor.queue)] = self._waiting_room()
             rooms.append(ConsultingRoom(index, self.calendar.doctor_ids[index], waiting))
+        for room in rooms:  # the doctors calling from the same waiting room, in doctor order
+            room.mates = [other for other in rooms if other.queue is room.queue]
         return rooms
 
     def _waiting_room(self) -> WaitingRoom:
@@ -165,6 +169,13 @@ class Opd:
                     openings.setdefault(open_, []).append((doctor, late))
             for open_ in sorted(openings):
                 self._at(open_, self._sessions_open, openings[open_])
+            closings: dict[float, list[int]] = {}  # only shared queues' doctors hand over
+            for doctor, room in enumerate(self.rooms):
+                if len(room.mates) > 1:
+                    for _open, close in calendar.windows(day, doctor):
+                        closings.setdefault(close, []).append(doctor)
+            for close in sorted(closings):
+                self._at(close, self._sessions_close, closings[close])
             self._at((day + 1) * MINUTES_PER_DAY, self._end_day, day)
         self._rows = self.requests.rows()
         self._next_row = next(self._rows, None)
@@ -412,11 +423,12 @@ class Opd:
         next ready patient, or, if idle and late, comes when the lateness has passed."""
         for doctor, late in step.arg:
             room = self.rooms[doctor]
+            room.in_session = True
             if room.current is not None:  # still consulting: on duty already, whatever the draw
-                room.off_duty_after = False  # (past midnight too: this session is theirs)
+                room.leaving = False  # (past midnight too: this session is theirs)
                 continue
             if late > 0:
-                room.queue.doctor_busy(doctor)  # stepped away: not free until they come
+                self._off_duty(room)  # stepped away: not free until they come
                 room.late_minutes += late
                 self._at(self.env.now + late, self._doctor_comes, room)
             else:
@@ -429,12 +441,35 @@ class Opd:
             self._on_duty(room)
 
     def _on_duty(self, room: ConsultingRoom) -> None:
-        """An idle doctor is on duty: free, and calls the next ready patient."""
-        room.off_duty_after = False
+        """An idle doctor is on duty: free, and calls the next ready patient. Colleagues of the
+        queue whose sessions have closed, idle and staying only to cover, may now go."""
+        room.on_duty, room.leaving = True, False
         room.queue.doctor_free(room.index)
         patient = room.queue.call(self.env.now + _EPS)
         if patient is not None:
             self._consult(room, patient)
+        if room.in_session:
+            for other in room.mates:
+                if other.on_duty and not other.in_session and other.current is None:
+                    self._off_duty(other)
+
+    def _off_duty(self, room: ConsultingRoom) -> None:
+        room.on_duty, room.leaving = False, False
+        room.queue.doctor_busy(room.index)
+
+    def _covered(self, room: ConsultingRoom) -> bool:
+        """Whether a colleague of the doctor's shared queue is on duty in session, to see the
+        patients still waiting once this doctor, past their session, goes."""
+        return any(other.on_duty and other.in_session for other in room.mates if other is not room)
+
+    def _sessions_close(self, step: _Call) -> None:
+        """Sessions of some doctors of shared queues close: an idle one whose queue a colleague
+        in session covers goes off duty; one consulting decides when done."""
+        for doctor in step.arg:
+            room = self.rooms[doctor]
+            room.in_session = False
+            if room.on_duty and room.current is None and self._covered(room):
+                self._off_duty(room)
 
     def _consult(self, room: ConsultingRoom, patient: Patient) -> None:
         """The doctor calls the patient in; the consultation's end is scheduled."""
@@ -455,10 +490,13 @@ class Opd:
         patient = room.current
         assert patient is not None, "a consultation ended with nobody in it"
         room.current = None
-        going = room.off_duty_after  # past midnight: goes off duty after this patient
-        if not going:
+        # past midnight, or past their session with a colleague to take over: the doctor goes
+        going = room.leaving or (not room.in_session and len(room.mates) > 1
+                                 and self._covered(room))  # fmt: skip
+        if going:
+            self._off_duty(room)
+        else:
             room.queue.doctor_free(room.index)
-        room.off_duty_after = False
         now = self.env.now
         patient.consult_end = now
         start = patient.consult_start
@@ -488,9 +526,9 @@ class Opd:
         if day + 1 < self.calendar.days:
             for room in self.rooms:
                 if room.current is None:
-                    room.queue.doctor_busy(room.index)
+                    self._off_duty(room)
                 else:
-                    room.off_duty_after = True
+                    room.leaving = True
 
     # ---------------------------------------------------------------- checks
 

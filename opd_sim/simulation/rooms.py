@@ -8,7 +8,7 @@ smallest key.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from opd_sim.simulation.patients import Patient
 from opd_sim.simulation.waiting import WaitingRoom
@@ -60,4 +60,8 @@ class ConsultingRoom:
     busy_in_session_minutes: float = 0.0
     patients_seen: int = 0
     late_minutes: float = 0.0  # summed over the sessions the doctor came late to
-    off_duty_after: bool = False  # consulting at midnight: goes off duty once done
+    # who is on duty: in the hospital and calling patients when free (see Opd)
+    on_duty: bool = False
+    in_session: bool = False  # between the opening and the close of one of their sessions
+    leaving: bool = False  # consulting at midnight: goes off duty once done
+    mates: list[ConsultingRoom] = field(default_factory=list)  # the rooms of its queue

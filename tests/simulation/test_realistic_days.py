@@ -293,3 +293,52 @@ def test_slot_frames_hold_every_rostered_slot() -> None:
     opd = Opd(_day(ROSTER), replication_seeds(0, 1)[0]).run()
     slots = slots_frame(opd)
     assert len(slots) == opd.calendar.slot_count == 2 * (8 + 4)
+
+
+HANDOVER = """
+sessions: [{open: "09:00", close: "13:00"}]
+slot_minutes: 15
+punctuality_minutes: {dist: fixed, value: 0}
+doctors:
+  - {id: a, queue: medicine, seats_per_slot: 2, consult_minutes: {dist: fixed, value: 10}}
+  - id: b
+    queue: medicine
+    seats_per_slot: 2
+    consult_minutes: {dist: fixed, value: 10}
+    sessions: [{open: "09:00", close: "11:00"}]
+demand:
+  appointments:
+"""
+
+
+def test_a_doctor_whose_session_closed_hands_a_shared_queue_over() -> None:
+    """``b`` works 09:00-11:00 in a queue shared with ``a`` (09:00-13:00), whose slots hold two
+    patients each, 10 minutes a consultation. ``b`` helps until 11:00 and then goes, since
+    ``a`` is on duty in session: nobody is called in by ``b`` after 11:00, and ``b`` has no
+    overtime; ``a`` sees the rest."""
+    times = [f"{9 + k // 4:02d}:{15 * (k % 4):02d}" for k in range(16)]
+    text = HANDOVER + "".join(f'    - {{doctor: a, time: "{t}", count: 2}}\n' for t in times)
+    opd = Opd(_day(text), replication_seeds(0, 1)[0])
+    _decisions, patients, summary = _run(opd)
+    by_b = patients[patients["seen_by"].astype(str) == "b"]
+    assert len(by_b) > 0 and (by_b["consult_start"] < 660).all()
+    assert summary["by_doctor"]["b"]["overtime_minutes"] == 0.0
+    assert summary["by_doctor"]["a"]["patients_seen"] + len(by_b) == 32
+
+
+def test_the_last_doctor_of_a_shared_queue_stays_to_see_everyone() -> None:
+    """When every doctor of the queue is past their session, they all stay (overtime), as a
+    doctor of their own queue does: the patients still waiting are seen."""
+    times = [f"{9 + k // 4:02d}:{15 * (k % 4):02d}" for k in range(16)]
+    text = HANDOVER.replace('[{open: "09:00", close: "11:00"}]',
+                            '[{open: "09:00", close: "13:00"}]')  # fmt: skip
+    text += "".join(f'    - {{doctor: a, time: "{t}", count: 4}}\n' for t in times)
+    text = text.replace("seats_per_slot: 2", "seats_per_slot: 4")
+    opd = Opd(_day(text), replication_seeds(0, 1)[0])
+    _decisions, patients, summary = _run(opd)
+    assert (patients["status"] == "COMPLETED").all() and summary["completed"] == 64
+    # 64 patients x 10 minutes, two doctors from 09:00, back to back: 320 minutes each, so 80
+    # of overtime each past 13:00
+    for doctor in ("a", "b"):
+        assert summary["by_doctor"][doctor]["overtime_minutes"] == 80.0
+    assert patients["consult_end"].max() == 14 * 60 + 20
