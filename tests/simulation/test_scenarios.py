@@ -8,10 +8,27 @@ from opd_sim.simulation.checks import frame_problems
 from .conftest import SCENARIOS, SHIPPED, shipped, shipped_run
 
 
-def test_the_four_scenarios_are_shipped():
-    """scenarios/ holds exactly the four scenarios of the issue."""
-    assert SHIPPED == ["city_hospital_week", "original_opd_day", "public_opd_walkin",
-                       "textbook_mm1"]  # fmt: skip
+def test_the_five_scenarios_are_shipped():
+    """scenarios/ holds exactly the five shipped scenarios."""
+    assert SHIPPED == ["city_hospital_week", "district_hospital", "original_opd_day",
+                       "public_opd_walkin", "textbook_mm1"]  # fmt: skip
+
+
+def test_the_district_hospital_uses_every_realistic_feature():
+    """Rosters, lateness, patience, waitlist expiry, punctuality by source, an emergency
+    profile, a shared queue of doctors of different speeds, and the aging policy."""
+    district = shipped("district_hospital")
+    assert any(d.sessions is not None for d in district.doctors)
+    assert any(d.late_minutes is not None for d in district.doctors)
+    assert district.patience_minutes and district.waitlist_expiry_minutes
+    assert isinstance(district.punctuality_minutes, dict)
+    assert district.demand.emergency.hourly_profile
+    assert district.policy.name == "aging"
+    queues: dict[str, set] = {}
+    for doctor in district.doctors:
+        if doctor.queue is not None:
+            queues.setdefault(doctor.queue, set()).add(doctor.consult_minutes)
+    assert any(len(kinds) > 1 for kinds in queues.values())
 
 
 def test_every_shipped_scenario_runs_and_obeys_the_rules(scenario_name):

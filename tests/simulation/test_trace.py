@@ -27,7 +27,7 @@ def _cohort(source, times, slots, doctor=0, consult=10.0, no_show=False):
         consult=np.full((n, 1), consult) if walkin else np.full(n, consult),
         punctuality=zeros, stays_away=zeros, no_show=np.full(n, no_show),
         cancel_before=np.full(n, np.nan), return_after=np.zeros(n, dtype=np.int64),
-        return_slot_fraction=zeros,
+        return_slot_fraction=zeros, patience=np.full(n, np.nan),
     )  # fmt: skip
     return Cohort(source, np.array(times, dtype=float), np.zeros(n, dtype=np.int64),
                   np.full(n, doctor), np.array(slots), zeros, attributes)  # fmt: skip
