@@ -469,7 +469,7 @@ def _doctors(page: Page, run: _Run) -> None:
         page.text(f"Doctors came late to their sessions by {format_mean(sum(minutes.values()))} "
                   f"minutes between them{run.per_words}; {most} most, by "
                   f"{format_mean(minutes[most])} minutes. Patients wait while the doctor is "
-                  "not there, and a late start pushes consultations past the close.")  # fmt: skip
+                  "not there, and a late start can push consultations past the close.")  # fmt: skip
     heads = ["doctor", f"patients seen{run.per_words}", "utilisation (%)",
              "consulting in all (min)", "idle in sessions (min)", "overtime (min)",
              "after the last slot (min)"]  # fmt: skip
