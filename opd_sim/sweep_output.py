@@ -9,6 +9,7 @@ atomic writer, :mod:`opd_sim.outputs`. This is where experiments and reporting m
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ SWEEP_OUTPUT = OwnedFiles(frozenset(SWEEP_DATA_FILES) | SWEEP_REPORT_FILES,
 _REBUILT = OwnedFiles(SWEEP_OUTPUT.names, SWEEP_OUTPUT.required,
                       hint="give a directory exactly as `opd-sim sweep` wrote it")  # fmt: skip
 _KEYS = ("base_scenario", "settings", "policies", "seed", "replications")
+#: Metrics a sweep written before patients could leave unseen (and waitlists expire early)
+#: does not have: read back as unknown (NaN) rather than refusing the sweep.
+_ADDED_WITH_PATIENCE = ("expired_waiting_too_long", "left_unseen", "left_unseen_rate")
 
 
 def _fill(staging: Path, sweep: Sweep, data: bool = True) -> None:
@@ -89,6 +93,9 @@ def read_sweep(directory: str | Path) -> Sweep:
     except (OSError, ValueError) as error:
         raise InvalidInput(f"{folder / 'sweep.parquet'}: cannot be read "
                            f"({type(error).__name__})") from None  # fmt: skip
+    for column in _ADDED_WITH_PATIENCE:  # a sweep from before patients could leave: unknown
+        if column not in frame.columns:
+            frame[column] = math.nan
     needed = [*settings, "variant", "policy", "replication", *METRICS]
     absent = [column for column in needed if column not in frame.columns]
     if absent:

@@ -15,6 +15,7 @@ them apart, and :func:`per_replication` applies any of them replication by repli
 from opd_sim.analysis.bumps import FATES, bumped_fates, repeat_bumps, who_bumped_whom
 from opd_sim.analysis.doctors import doctor_workload
 from opd_sim.analysis.fairness import p90_ratio, p90_ratios, source_shares
+from opd_sim.analysis.leaving import left_unseen
 from opd_sim.analysis.outcomes import OUTCOMES, outcomes_by_source
 from opd_sim.analysis.overbooking import overbooking_by_doctor, overbooking_by_hour
 from opd_sim.analysis.replications import (
@@ -41,6 +42,7 @@ __all__ = [
     "doctor_workload",
     "format_count",
     "format_mean",
+    "left_unseen",
     "may_be_negative",
     "mean_ci",
     "outcomes_by_source",

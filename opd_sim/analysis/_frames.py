@@ -1,4 +1,5 @@
-"""What the analysis functions rely on in the frames: the sources and decision kinds by name.
+"""What the analysis functions rely on in the frames: the sources, decision kinds, statuses and
+the expiry reasons by name.
 
 The names are the engine's own (``opd_sim.engine``), the very values the frames' categorical
 columns hold; the analysis never imports the simulator, so it works on frames read back from
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from opd_sim.engine import DecisionKind, Source
+from opd_sim.engine import DecisionKind, Reason, Source, TokenStatus
 
 __all__ = ["SOURCES", "previous_kind", "source_index"]
 
@@ -22,6 +23,17 @@ REALLOCATED = DecisionKind.REALLOCATED.value
 PROMOTED = DecisionKind.PROMOTED.value
 EXPIRED = DecisionKind.EXPIRED.value
 CANCELLED = DecisionKind.CANCELLED.value
+LEFT = DecisionKind.LEFT.value  # a decision kind and a token status alike
+
+#: Final statuses, as the patients frame's ``status`` holds them.
+COMPLETED_STATUS = TokenStatus.COMPLETED.value
+EXPIRED_STATUS = TokenStatus.EXPIRED.value
+LEFT_STATUS = TokenStatus.LEFT.value
+
+# An EXPIRED decision's reason says which expiry it was: the day ended, or the token had been
+# waitlisted for the scenario's waitlist_expiry_minutes. Both are fixed phrases.
+DAY_ENDED = Reason.DAY_ENDED.value
+WAITED_TOO_LONG = Reason.WAITED_TOO_LONG.value
 
 
 def source_index(name: str = "source") -> pd.CategoricalIndex:

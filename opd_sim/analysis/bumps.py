@@ -13,26 +13,36 @@ import pandas as pd
 from opd_sim.analysis._frames import (
     BUMPED,
     CANCELLED,
+    COMPLETED_STATUS,
+    DAY_ENDED,
     EXPIRED,
+    LEFT,
+    LEFT_STATUS,
     PROMOTED,
     REALLOCATED,
     SOURCES,
+    WAITED_TOO_LONG,
     WAITLISTED,
     source_index,
 )
 
 __all__ = ["FATES", "bumped_fates", "repeat_bumps", "who_bumped_whom"]
 
-#: What became of a bumped token after its last bump, one column each in :func:`bumped_fates`.
+#: What became of a bumped token after its last bump, one column each in :func:`bumped_fates`:
+#: moved to a later seat, then each way a seated token ends; or waitlisted, then each way a
+#: token leaves a waitlist. Every bumped token has exactly one.
 FATES = (
     "reallocated_seen",  # moved to a later slot of the doctor's day, and seen
     "reallocated_not_seen",  # moved, then cancelled or did not come
+    "reallocated_left_unseen",  # moved, came, and went home before being called in
     "promoted_seen",  # waitlisted, promoted into a freed seat, and seen
     "promoted_not_seen",  # waitlisted, promoted, then cancelled or did not come
-    "expired",  # waitlisted until its day ended
+    "promoted_left_unseen",  # waitlisted, promoted, came, and went home before being called in
+    "expired_at_day_end",  # waitlisted until its day ended
+    "expired_waiting_too_long",  # waitlisted for the scenario's waitlist_expiry_minutes
     "cancelled_while_waitlisted",  # left the waitlist by cancelling
+    "left_unseen_while_waitlisted",  # came, and went home from the waitlist
 )
-
 
 def who_bumped_whom(decisions: pd.DataFrame) -> pd.DataFrame:
     """Bumps counted by the bumped token's source (rows, ``bumped_source``) and the bumping
@@ -72,34 +82,46 @@ def repeat_bumps(patients: pd.DataFrame, at_least: int = 2) -> pd.DataFrame:
 
 def _after_last_bump(decisions: pd.DataFrame) -> pd.DataFrame:
     """For each token ever bumped: the kinds of its decisions after its last bump, as the
-    route taken (REALLOCATED or WAITLISTED) and the next step (PROMOTED, EXPIRED, CANCELLED)
-    when the route was the waitlist."""
+    route taken (REALLOCATED or WAITLISTED) and, when the route was the waitlist, the next step
+    (PROMOTED, EXPIRED, CANCELLED, LEFT) with its reason (which expiry it was)."""
     keys = ["replication", "token_id"]
     bumped = decisions.loc[decisions["kind"] == BUMPED, keys].drop_duplicates()
-    theirs = decisions[[*keys, "kind"]].merge(bumped, on=keys, how="inner", sort=False)
+    theirs = decisions[[*keys, "kind", "reason"]].merge(bumped, on=keys, how="inner", sort=False)
     theirs["kind"] = theirs["kind"].astype(str)
+    theirs["reason"] = theirs["reason"].astype(str)
     theirs["step"] = theirs.groupby(keys, sort=False).cumcount()
     last = theirs[theirs["kind"] == BUMPED].groupby(keys, sort=False)["step"].max()
     theirs = theirs.join(last.rename("last_bump"), on=keys)
     after = theirs[theirs["step"] > theirs["last_bump"]]
     route = after[after["step"] == after["last_bump"] + 1].set_index(keys)["kind"]
-    then = after[after["step"] == after["last_bump"] + 2].set_index(keys)["kind"]
-    return pd.DataFrame({"route": route, "then": then.reindex(route.index)})
-
+    then = after[after["step"] == after["last_bump"] + 2].set_index(keys)[["kind", "reason"]]
+    then = then.reindex(route.index)
+    return pd.DataFrame({"route": route, "then": then["kind"], "why": then["reason"]})
 
 def bumped_fates(decisions: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
     """What became of every bumped token after its last bump, by source: one column per
-    :data:`FATES` entry (rows: every source, in priority order)."""
+    :data:`FATES` entry (rows: every source, in priority order). Each bumped token counts once,
+    under one fate; summed over replications.
+
+    Not seen: the patient cancelled or did not come. Left unseen: the patient came and went
+    home before being called in, having waited their patience (``patience_minutes``). The two
+    expiries add up to the bumped tokens that ended EXPIRED, told apart by their decision's
+    reason.
+    """
     routes = _after_last_bump(decisions)
     status = patients.set_index(["replication", "token_id"])[["source", "status"]]
     fates = routes.join(status, how="left")
-    seen = fates["status"].astype(str) == "COMPLETED"
+    final = fates["status"].astype(str)
+    seen, left = final == COMPLETED_STATUS, final == LEFT_STATUS
     reallocated = fates["route"] == REALLOCATED
     waitlisted = fates["route"] == WAITLISTED
     promoted = waitlisted & (fates["then"] == PROMOTED)
+    expired = waitlisted & (fates["then"] == EXPIRED)
     fate = np.select(
-        [reallocated & seen, reallocated & ~seen, promoted & seen, promoted & ~seen,
-         waitlisted & (fates["then"] == EXPIRED), waitlisted & (fates["then"] == CANCELLED)],
+        [reallocated & seen, reallocated & ~seen & ~left, reallocated & left,
+         promoted & seen, promoted & ~seen & ~left, promoted & left,
+         expired & (fates["why"] == DAY_ENDED), expired & (fates["why"] == WAITED_TOO_LONG),
+         waitlisted & (fates["then"] == CANCELLED), waitlisted & (fates["then"] == LEFT)],
         list(FATES), default="",
     )  # fmt: skip
     if (fate == "").any():  # a route the engine does not take: say so rather than miscount

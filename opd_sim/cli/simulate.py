@@ -156,12 +156,21 @@ def _print_summary(summary: dict[str, Any]) -> None:
     if reps > 1:
         out.write("(means over replications; [95% confidence interval])\n")
     out.write("\n")
-    counts = ["doctors", "slots_created", "tokens_booked", "emergencies", "cancellations",
-              "no_shows", "completed", "waitlisted_remaining", "expired", "bumped",
-              "reallocated", "promoted", "overbooked_slots"]  # fmt: skip
-    width = max(map(len, counts))
-    for key in counts:
-        out.write(f"{key.replace('_', ' '):<{width}}  {_with_ci(summary, (key,))}\n")
+    counts: list[tuple[str, ...]] = [(key,) for key in (
+        "doctors", "slots_created", "tokens_booked", "emergencies", "cancellations", "no_shows",
+        "completed", "waitlisted_remaining", "expired", "expired_waiting_too_long")]
+    counts += [("left_unseen", "n"), ("left_unseen", "rate")]
+    counts += [(key,) for key in ("bumped", "reallocated", "promoted", "overbooked_slots")]
+    # patience, waitlist expiry and lateness are the scenario's choice: a day without them
+    # is summarised as before, without lines of zeros
+    realistic = {"expired_waiting_too_long": summary.get("expired_waiting_too_long"),
+                 "left_unseen": (summary.get("left_unseen") or {}).get("n")}
+    counts = [path for path in counts if path[0] not in realistic or realistic[path[0]]]
+    names = [" ".join(key for key in path if key != "n").replace("_", " ") for path in counts]
+    width = max(map(len, names))
+    for name, path in zip(names, counts, strict=True):
+        digits = 3 if path[-1] == "rate" else 1
+        out.write(f"{name:<{width}}  {_with_ci(summary, path, digits)}\n")
     for block, title in (("waits", "waits, minutes (arrival to consultation start)"),
                          ("delays", "delays, minutes (consultation start past the later of "
                                     "arrival and slot start)")):  # fmt: skip
@@ -182,8 +191,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
         path = ("by_doctor", doctor)
         rows.append({"doctor": doctor, "seen": _with_ci(summary, (*path, "patients_seen"), 0),
                      "utilisation": _with_ci(summary, (*path, "utilisation"), 2),
+                     "late_min": _with_ci(summary, (*path, "late_minutes")),
                      "overtime_min": _with_ci(summary, (*path, "overtime_minutes"))})  # fmt: skip
-    print_table(rows, ["doctor", "seen", "utilisation", "overtime_min"])
+    late = any(doctor.get("late_minutes") for doctor in summary["by_doctor"].values())
+    print_table(rows, ["doctor", "seen", "utilisation", *(["late_min"] if late else []),
+                       "overtime_min"])
 
 
 def add_size_options(command: argparse.ArgumentParser) -> None:

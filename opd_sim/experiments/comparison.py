@@ -218,11 +218,13 @@ def _statistics(values: Any, labels: list[str]) -> tuple[Any, Any]:
     overall, by_source = [], []
     for k, (name, source) in enumerate(KEYS):
         signed = _signed(name)
+        known = metric(name)
+        share = known is not None and known.unit == "share"  # never above 1, as in summaries
         baseline = values[0, :, k]
         for p, label in enumerate(labels):
             mine = values[p, :, k]
             present = mine[~np.isnan(mine)]
-            interval = ci95(present.tolist(), signed=signed)
+            interval = ci95(present.tolist(), signed=signed, share=share)
             paired = mine - baseline  # replication r against replication r: the same patients
             diff = mean_ci(paired.tolist())
             row = {

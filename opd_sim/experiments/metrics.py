@@ -28,7 +28,9 @@ class Metric:
     """One quantity measured per replication, with a ``short`` name (a column heading) and a
     ``label`` for people.
 
-    ``summary``: its path in a replication's summary (``{source}`` stands for a source);
+    ``summary``: its path in a replication's summary (``{source}`` stands for ``overall`` or
+    ``by_source, SOURCE``, and ``{by_source}`` for nothing or ``by_source, SOURCE``: the
+    summary's ``left_unseen`` keeps its overall numbers at its top);
     ``by_source``: where a source's value comes from: the summary path with ``{source}``
     filled in (``"summary"``), a column of ``outcomes_by_source`` (``"outcomes"``), or nowhere
     (None: measured overall only). ``better``: which way is good for patients or the OPD
@@ -73,7 +75,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("bumped", "bumps", "bumps", "tokens", ("bumped",), "outcomes",
            meaning="times a token lost its seat to a higher priority (twice bumped: 2)"),
     Metric("expired", "expired", "expired unseen", "tokens", ("expired",), "outcomes",
-           meaning="tokens still on a waitlist when their day ended: sent home unseen"),
+           meaning="tokens sent home unseen from a waitlist: still on it when their day "
+                   "ended, or past the scenario's waitlist expiry"),
+    Metric("left_unseen", "left unseen", "left unseen", "tokens", ("left_unseen", "n"),
+           "outcomes",
+           meaning="patients who came but went home before being called in (their "
+                   "patience ran out)"),
+    Metric("left_unseen_rate", "left-unseen rate", "left-unseen rate", "share",
+           ("left_unseen", "{by_source}", "rate"), "summary",
+           meaning="patients who left unseen over the patients who came"),
     Metric("overbooked_slots", "overbooked", "overbooked slots", "slots", ("overbooked_slots",),
            meaning="slots an emergency was seated in beyond capacity"),
     Metric("utilisation", "utilisation", "doctor utilisation", "share", ("utilisation_mean",),
@@ -108,11 +118,14 @@ def metric(name: str) -> Metric | None:
 
 
 def _summary_path(path: tuple[str, ...], source: str) -> tuple[str, ...]:
-    """A summary path with ``{source}`` made ``overall`` or ``by_source, SOURCE``."""
+    """A summary path with ``{source}`` made ``overall`` or ``by_source, SOURCE``, and
+    ``{by_source}`` nothing or ``by_source, SOURCE``."""
     out: list[str] = []
     for key in path:
         if key == "{source}":
             out += ["overall"] if source == ALL else ["by_source", source]
+        elif key == "{by_source}":
+            out += [] if source == ALL else ["by_source", source]
         else:
             out.append(key)
     return tuple(out)

@@ -57,6 +57,9 @@ SUMMARY_METRICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reallocated", ("reallocated",)),
     ("promoted", ("promoted",)),
     ("expired", ("expired",)),
+    ("expired_waiting_too_long", ("expired_waiting_too_long",)),
+    ("left_unseen", ("left_unseen", "n")),
+    ("left_unseen_rate", ("left_unseen", "rate")),
     ("overbooked_slots", ("overbooked_slots",)),
     ("utilisation_mean", ("utilisation_mean",)),
     ("overtime_minutes_total", ("overtime_minutes_total",)),
@@ -68,12 +71,12 @@ FRAME_METRICS = ("seats_over_capacity", "idle_minutes_total")
 METRICS: tuple[str, ...] = (*(name for name, _ in SUMMARY_METRICS), *FRAME_METRICS)
 #: The metrics that count tokens or decisions (whole numbers in each run).
 COUNT_METRICS = frozenset({"tokens", "completed", "cancellations", "no_shows", "bumped",
-                           "reallocated", "promoted", "expired", "overbooked_slots",
-                           "seats_over_capacity"})  # fmt: skip
+                           "reallocated", "promoted", "expired", "expired_waiting_too_long",
+                           "left_unseen", "overbooked_slots", "seats_over_capacity"})  # fmt: skip
 
 #: Metrics with an upper bound, where an interval is clipped as at 0 below: a utilisation of
 #: 0.995 [0.985, 1.005] would show a doctor busy 100.5 % of the session.
-_AT_MOST = {"utilisation_mean": 1.0}
+_AT_MOST = {"utilisation_mean": 1.0, "left_unseen_rate": 1.0}
 
 #: One policy to run: a registered name with its parameters, or a ready policy object.
 PolicyChoice = tuple[str, Mapping[str, Any]] | Policy
@@ -97,12 +100,13 @@ def measure_run(scenario: Scenario, seed: int, replication: int,
     summary, slots = result.summary, result.slots
     row = {name: _pick(summary, path) for name, path in SUMMARY_METRICS}
     row["seats_over_capacity"] = float(slots["overbooked_by"].sum())
-    # every doctor has the same sessions, which their slots tile: idle = session minutes not
-    # consulting in them, from the summary's utilisations (what analysis.doctor_workload
-    # counts, at a fraction of its cost, which matters over thousands of small runs)
-    sessions = float((slots["end"] - slots["start"]).sum()) / len(summary["by_doctor"])
-    row["idle_minutes_total"] = sum(sessions * (1.0 - doctor["utilisation"])
-                                    for doctor in summary["by_doctor"].values())  # fmt: skip
+    # a doctor's slots tile their sessions (their own roster, if they have one): idle =
+    # session minutes not consulting in them, from the summary's utilisations (what
+    # analysis.doctor_workload counts, at a fraction of its cost, which matters over thousands
+    # of small runs)
+    sessions = (slots["end"] - slots["start"]).groupby(slots["doctor_id"], observed=False).sum()
+    row["idle_minutes_total"] = sum(float(sessions.get(name, 0.0)) * (1.0 - doctor["utilisation"])
+                                    for name, doctor in summary["by_doctor"].items())  # fmt: skip
     return row
 
 

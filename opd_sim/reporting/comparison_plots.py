@@ -13,7 +13,8 @@ from typing import Any
 from opd_sim.experiments.metrics import ALL, SOURCES, metric
 from opd_sim.reporting.page import figure_png
 
-__all__ = ["COMPARISON_PLOTS", "KEY_METRICS", "draw_plots", "find", "label_of"]
+__all__ = ["COMPARISON_PLOTS", "KEY_METRICS", "ONLY_WHEN_SOMEONE_LEFT", "draw_plots", "find",
+           "label_of", "relevant"]
 
 #: file name -> caption, in the order the report shows them
 COMPARISON_PLOTS = {
@@ -28,7 +29,10 @@ COMPARISON_PLOTS = {
 
 #: The metrics of the first two plots (the rest are in the report's tables).
 KEY_METRICS = ("wait_mean_minutes", "wait_p90_minutes", "delay_mean_minutes", "seen", "bumped",
-               "expired", "utilisation", "overtime_minutes")  # fmt: skip
+               "expired", "left_unseen", "utilisation", "overtime_minutes")  # fmt: skip
+#: Metrics that only a scenario with patience (``patience_minutes``) can make other than 0:
+#: shown only where someone left under some policy, not as a row of zeros on every report.
+ONLY_WHEN_SOMEONE_LEFT = frozenset({"left_unseen", "left_unseen_rate"})
 
 _BETTER, _WORSE, _NEUTRAL = "#1a7f37", "#cf222e", "#57606a"
 
@@ -73,11 +77,16 @@ def _short(policy: str, width: int = 30) -> str:
     return policy if len(policy) <= width else policy[: width - 1] + "…"
 
 
-def _present(document: dict[str, Any], names: tuple[str, ...]) -> list[str]:
-    """The metrics of ``names`` with a mean under at least one policy."""
-    return [name for name in names
-            if any((r := find(document, name, p)) and r["mean"] is not None
-                   for p in document["policies"])]  # fmt: skip
+def relevant(document: dict[str, Any], names: Any) -> list[str]:
+    """The metrics of ``names`` worth showing: a mean under at least one policy, and for those
+    of :data:`ONLY_WHEN_SOMEONE_LEFT` a mean other than 0 (nobody left under any policy:
+    the scenario has no patience, and the metric says nothing)."""
+    def shown(name: str) -> bool:
+        means = [r["mean"] for p in document["policies"]
+                 if (r := find(document, name, p)) is not None and r["mean"] is not None]
+        return bool(means) and (name not in ONLY_WHEN_SOMEONE_LEFT or any(means))
+
+    return [name for name in names if shown(name)]
 
 
 def _error(mean: float, low: Any, high: Any, scale: float) -> tuple[float, float]:
@@ -111,7 +120,7 @@ def _policy_axis(ax: Any, policies: list[str], first_column: bool) -> None:
 def metrics_plot(document: dict[str, Any]) -> bytes:
     """One panel per key metric: each policy's mean and 95 % interval."""
     policies = document["policies"]
-    names = _present(document, KEY_METRICS)
+    names = relevant(document, KEY_METRICS)
     colours = _colours(policies)
     fig, axes = _grid(len(names))
     for i, (ax, name) in enumerate(zip(axes, names, strict=False)):
@@ -146,7 +155,7 @@ def differences_plot(document: dict[str, Any]) -> bytes:
     """A forest plot: one panel per key metric, one row per policy other than the baseline,
     its paired difference from the baseline with the 95 % interval and a line at 0."""
     policies = document["policies"][1:]
-    names = _present(document, KEY_METRICS)
+    names = relevant(document, KEY_METRICS)
     fig, axes = _grid(len(names))
     for i, (ax, name) in enumerate(zip(axes, names, strict=False)):
         scale = _scale(name)

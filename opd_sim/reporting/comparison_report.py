@@ -11,7 +11,6 @@ and embedded in it, so ``report.html`` stands alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,11 @@ from opd_sim.experiments.metrics import METRICS, SOURCES, metric
 from opd_sim.reporting.comparison_plots import (
     COMPARISON_PLOTS,
     KEY_METRICS,
+    ONLY_WHEN_SOMEONE_LEFT,
     draw_plots,
     find,
     label_of,
+    relevant,
 )
 from opd_sim.reporting.page import Cell, Page, number
 
@@ -31,11 +32,12 @@ __all__ = ["COMPARISON_REPORT_FILES", "amount", "interval", "render_comparison_r
 COMPARISON_REPORT_FILES = frozenset({"report.html", *COMPARISON_PLOTS})
 
 #: The metrics of the "who pays" tables, in order.
-WHO_PAYS = ("seen", "bumped", "expired", "wait_mean_minutes", "wait_p90_minutes",
-            "delay_mean_minutes", "delay_p90_minutes")  # fmt: skip
+WHO_PAYS = ("seen", "bumped", "expired", "left_unseen_rate", "wait_mean_minutes",
+            "wait_p90_minutes", "delay_mean_minutes", "delay_p90_minutes")  # fmt: skip
 
 #: The metrics of the "who pays" summary lines (delays are in the tables).
-WHO_PAYS_IN_SHORT = ("seen", "bumped", "expired", "wait_mean_minutes", "wait_p90_minutes")
+WHO_PAYS_IN_SHORT = ("seen", "bumped", "expired", "left_unseen_rate", "wait_mean_minutes",
+                     "wait_p90_minutes")  # fmt: skip
 
 _MINUS = "\u2212"  # a real minus sign reads better than a hyphen in a table
 
@@ -121,11 +123,13 @@ def _short(name: str) -> str:
     return known.short if known else name.replace("_", " ")
 
 
-def _metric_names(records: Sequence[dict[str, Any]]) -> list[str]:
-    """The metrics present, known ones in the report's order, then any others."""
-    present = list(dict.fromkeys(str(r["metric"]) for r in records))
+def _metric_names(document: dict[str, Any]) -> list[str]:
+    """The metrics present, known ones in the report's order, then any others; those that
+    say nothing for this scenario left out (:func:`relevant`)."""
+    present = list(dict.fromkeys(str(r["metric"]) for r in document["metrics"]))
     known = [m.name for m in METRICS if m.name in present]
-    return known + [name for name in present if name not in known]
+    return [name for name in known + [name for name in present if name not in known]
+            if name not in ONLY_WHEN_SOMEONE_LEFT or relevant(document, [name])]
 
 
 def _question(page: Page, document: dict[str, Any]) -> None:
@@ -182,7 +186,7 @@ def _verdict_section(page: Page, document: dict[str, Any]) -> None:
               "0); red: clearly worse; bold: clearly different, neither better nor worse; "
               "grey: no clear difference. Waits count patients seen only: read them with "
               "patients seen and expired.", note=True)  # fmt: skip
-    names = [n for n in _metric_names(document["metrics"]) if n in KEY_METRICS]
+    names = [n for n in _metric_names(document) if n in KEY_METRICS]
     heads = [_short(n) for n in names]
     page.table(["policy", *heads],
                [[policy, *(_diff_cell(n, find(document, n, policy), detail=False)
@@ -191,7 +195,7 @@ def _verdict_section(page: Page, document: dict[str, Any]) -> None:
     page.bullets(_in_short(document))
     page.subheading("Every metric")
     rows: list[list[Any]] = []
-    for name in _metric_names(document["metrics"]):
+    for name in _metric_names(document):
         for i, policy in enumerate(document["policies"]):
             record = find(document, name, policy)
             first = label_of(name) if i == 0 else ""
@@ -258,6 +262,8 @@ def _who_pays(page: Page, document: dict[str, Any]) -> None:
     for name in WHO_PAYS:
         if not any(find(document, name, p, s) for p in policies for s in sources):
             continue
+        if name in ONLY_WHEN_SOMEONE_LEFT and not relevant(document, [name]):
+            continue
         page.subheading(label_of(name)[:1].upper() + label_of(name)[1:])
         rows = []
         for source in sources:
@@ -290,7 +296,8 @@ def _method(page: Page, document: dict[str, Any]) -> None:
         f"Counts are per replication (one run of the scenario's {_days(document)}); a mean "
         "of counts may be fractional.",
         "Waits and delays count the patients seen: a policy that sends more patients home "
-        "unseen (expired) can look faster. Read them together with patients seen and expired.",
+        "unseen (expired, or leaving tired of waiting) can look faster. Read them together "
+        "with patients seen, expired and left unseen.",
         "Each number is also in comparison.parquet, one row per policy, replication, metric "
         "and source; comparison.json holds the statistics shown here.",
     ])  # fmt: skip

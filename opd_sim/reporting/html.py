@@ -25,6 +25,7 @@ from opd_sim.analysis import (
     doctor_workload,
     format_count,
     format_mean,
+    left_unseen,
     overbooking_by_doctor,
     overbooking_by_hour,
     p90_ratios,
@@ -180,10 +181,12 @@ ANALYSES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, Sequence
 
 
 def _source_counts(patients: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Tokens, seen, bumps and expired by source and for all sources (one replication)."""
+    """Tokens, seen, bumps, expired and left unseen by source and for all sources (one
+    replication)."""
     status = patients["status"].astype(str)
     parts = pd.DataFrame({"tokens": 1, "seen": status == "COMPLETED",
-                          "bumps": patients["times_bumped"], "expired": status == "EXPIRED"},
+                          "bumps": patients["times_bumped"], "expired": status == "EXPIRED",
+                          "left_unseen": status == "LEFT"},
                          index=patients.index).astype(np.int64)  # fmt: skip
     source = pd.Categorical(patients["source"].astype(str), categories=SOURCES)
     table = parts.groupby(source, observed=False).sum()
@@ -199,6 +202,24 @@ def _counts_by_replication(run: _Run) -> dict[str, Any]:
                      or [_source_counts(run.patients)])  # fmt: skip
 
 
+def _anyone_left(run: _Run) -> bool:
+    """Whether any patient of the run left unseen (a run of a scenario without
+    ``patience_minutes`` has none, and its report says nothing of leaving)."""
+    return bool((run.patients["status"].astype(str) == "LEFT").any())
+
+
+def _expiries(run: _Run) -> str:
+    """The run's expiries in words: when their day ended, and past the waitlist expiry when
+    the scenario has one and it sent anyone home."""
+    s = run.summary
+    expired, too_long = s.get("expired"), s.get("expired_waiting_too_long")
+    if not too_long or not isinstance(expired, int | float):
+        return f"{run.number(expired)} expired on a waitlist when their day ended"
+    return (f"{run.number(expired)} expired on a waitlist ({run.number(expired - too_long)} "
+            f"when their day ended, {run.number(too_long)} waitlisted past the waitlist "
+            "expiry)")  # fmt: skip
+
+
 def _what_happened(run: _Run) -> str:
     s = run.summary
     days, doctors = s.get("days"), s.get("doctors")
@@ -207,11 +228,14 @@ def _what_happened(run: _Run) -> str:
         where = (f" over {number(days)} {_plural(days, 'day')} with {number(doctors)} "
                  f"{_plural(doctors, 'doctor')}")  # fmt: skip
     text = "Per replication, on average, " if run.count > 1 else ""
+    endings = [f"{run.number(s.get('completed'))} were seen",
+               f"{run.number(s.get('cancellations'))} cancelled",
+               f"{run.number(s.get('no_shows'))} did not come", _expiries(run)]  # fmt: skip
+    gone = _dig(s, "left_unseen", "n")
+    if gone:
+        endings.append(f"{run.number(gone)} came but left without being seen")
     text += (f"{run.number(s.get('tokens_booked'))} tokens were booked{where}: "
-             f"{run.number(s.get('completed'))} were seen, "
-             f"{run.number(s.get('cancellations'))} cancelled, "
-             f"{run.number(s.get('no_shows'))} did not come and "
-             f"{run.number(s.get('expired'))} expired on a waitlist when their day ended. ")
+             f"{', '.join(endings[:-1])} and {endings[-1]}. ")  # fmt: skip
     bumped = s.get("bumped")
     if not bumped:
         return text + "No token was bumped."
@@ -232,6 +256,8 @@ def _summary(page: Page, run: _Run) -> None:
                   f"number, {run.count}).", note=True)  # fmt: skip
     counts = _counts_by_replication(run)
     s = run.summary
+    left = _anyone_left(run)
+    ends = ("bumps", "expired", "left_unseen") if left else ("bumps", "expired")
     rows = []
     for name in [*SOURCES, _ALL]:
         key = ("overall",) if name == _ALL else ("by_source", name)
@@ -243,17 +269,23 @@ def _summary(page: Page, run: _Run) -> None:
                 row.append(_estimate(_dig(s, measure, *key, stat),
                                      _dig(s, "ci95", measure, *key, stat)))  # fmt: skip
         row += [_estimate(_dig(counts, name, c), _dig(counts, "ci95", name, c), count=True)
-                for c in ("bumps", "expired")]  # fmt: skip
+                for c in ends]  # fmt: skip
         rows.append(row)
     columns = ["source", "tokens", "seen", "mean wait (min)", "p90 wait (min)",
-               "mean delay (min)", "p90 delay (min)", "bumps", "expired"]  # fmt: skip
+               "mean delay (min)", "p90 delay (min)", "bumps", "expired",
+               *(["left unseen"] if left else [])]  # fmt: skip
     page.table(columns, rows, numeric=columns[1:])
+    expired = ("Expired: sent home from a waitlist, when its day ended or once waitlisted "
+               "past the waitlist expiry." if s.get("expired_waiting_too_long") else
+               "Expired: still on a waitlist when its day ended.")  # fmt: skip
+    gone = (" Left unseen: came, and went home before being called in (a share of those who "
+            "came under Waits and delays)." if left else "")  # fmt: skip
     page.text("Seen: consultations held. Wait: from arrival to the consultation (the waiting "
               "room, and the measure for walk-ins). Delay: from the later of arrival and the "
               "slot's start to the consultation (the delay past the appointment, the measure "
               "for booked patients; negative for a patient called in early). p90: the 90th "
               "percentile. Bumps: times a token of the source lost its seat to a higher "
-              "priority. Expired: still on a waitlist when its day ended.", note=True)
+              f"priority. {expired}{gone}", note=True)
     counted, seen = _dig(s, "waits", "overall", "n"), s.get("completed")
     if isinstance(counted, int | float) and isinstance(seen, int | float) and counted < seen:
         page.text(f"Waits and delays in this table leave out the patients who arrived in the "
@@ -273,6 +305,7 @@ def _waits(page: Page, run: _Run) -> None:
     table = waits_by_source(run.patients)
     if not table.at["ALL", "n"]:
         page.text("No patient was seen, so there are no waits to show.")
+        _left_unseen(page, run, seen=False)
         return
     _figure(page, run, "waits_by_source.png")
     page.text("Booked patients who come early wait longer than they are delayed; walk-ins and "
@@ -292,6 +325,47 @@ def _waits(page: Page, run: _Run) -> None:
               f"{FEW_PATIENTS} patients and says little. Lines join consecutive hours only: "
               "no line crosses an hour in which no patient of that source arrived.",
               note=True)  # fmt: skip
+    _left_unseen(page, run, seen=True)
+
+
+def _left_unseen(page: Page, run: _Run, seen: bool) -> None:
+    """Who left without being seen, by source: a mean over replications with its interval,
+    like the summary's table; nothing at all when nobody left. ``seen``: whether the section
+    showed waits of patients seen above it."""
+    if not _anyone_left(run):
+        return
+    theirs = run.patients["replication"].to_numpy()
+    tables = [left_unseen(run.patients[theirs == r]) for r in run.replications]
+    means = aggregate([json_ready(t.to_dict(orient="index")) for t in tables])
+    whole = means[_ALL.upper()]
+    page.subheading("Patients who left without being seen")
+    text = "Per replication, on average, " if run.count > 1 else ""
+    text += (f"{run.number(whole['left_unseen'])} of the {run.number(whole['came'])} patients "
+             f"who came ({_share(whole['rate'])}) went home before being called in, after "
+             f"waiting {format_mean(whole['waited_mean_minutes'])} minutes on average.")
+    if seen:
+        text += (" The waits above are of patients seen: those who left are not among them, "
+                 "so the waits look shorter than the waiting room was.")  # fmt: skip
+    page.text(text)
+    columns = ["came", "left_unseen", "rate", "waited_mean_minutes", "waited_p50_minutes",
+               "waited_p90_minutes"]  # fmt: skip
+    rows = []
+    for name in [*SOURCES, _ALL]:
+        key = name.upper()
+        rows.append([name, *(_estimate(_dig(means, key, c), _dig(means, "ci95", key, c),
+                                       count=c in ("came", "left_unseen"),
+                                       scale=100.0 if c == "rate" else 1.0)
+                             for c in columns)])  # fmt: skip
+    heads = [f"came{run.per_words}", "left unseen", "share who left (%)",
+             "mean wait before leaving (min)", "median (min)", "p90 (min)"]  # fmt: skip
+    page.table(["source", *heads], rows, numeric=heads)
+    page.text("Came: patients who arrived (not the no-shows, nor those who cancelled). Left "
+              "unseen: not called in within their patience, they went home; the share is of "
+              "those who came. Wait before leaving: from arrival to leaving." + (
+              " Each number is a mean over the replications, with its 95 % interval below it; "
+              "the waits before leaving over the replications in which someone of the source "
+              "left (percentiles: each replication's own, averaged)." if run.count > 1
+              else ""), note=True)  # fmt: skip
 
 
 # 4 ------------------------------------------------------------------------------ overbooking
@@ -347,6 +421,20 @@ def _overbooking(page: Page, run: _Run) -> None:
 # 5 ---------------------------------------------------------------------------------- doctors
 
 
+def _lateness(run: _Run) -> dict[str, tuple[Any, Any]]:
+    """Each doctor's late minutes (mean over replications) and their interval, from the
+    summary; empty when no doctor came late (or the summary predates lateness)."""
+    doctors = run.summary.get("by_doctor")
+    if not isinstance(doctors, dict):
+        return {}
+    late = {str(doctor): (_dig(doctors, doctor, "late_minutes"),
+                          _dig(run.summary, "ci95", "by_doctor", doctor, "late_minutes"))
+            for doctor in doctors}  # fmt: skip
+    if not any(isinstance(m, int | float) and m > 0 for m, _ in late.values()):
+        return {}
+    return late
+
+
 def _doctors(page: Page, run: _Run) -> None:
     page.section(SECTIONS[3])
     if not len(run.slots):
@@ -355,15 +443,19 @@ def _doctors(page: Page, run: _Run) -> None:
     tables = run.analysis("doctors")
     each = [json_ready(table.to_dict(orient="index")) for table in tables]
     means = aggregate(each)
+    late = _lateness(run)
     columns = ["patients_seen", "utilisation", "busy_minutes", "idle_minutes",
                "overtime_minutes", "after_last_slot_minutes"]  # fmt: skip
     rows = []
     for doctor in tables[0].index:
         name = str(doctor)
-        rows.append([name, *(_estimate(_dig(means, name, c), _dig(means, "ci95", name, c),
-                                       count=c == "patients_seen",
-                                       scale=100.0 if c == "utilisation" else 1.0)
-                             for c in columns)])  # fmt: skip
+        row = [name, *(_estimate(_dig(means, name, c), _dig(means, "ci95", name, c),
+                                 count=c == "patients_seen",
+                                 scale=100.0 if c == "utilisation" else 1.0)
+                       for c in columns)]  # fmt: skip
+        if late:  # beside overtime: a late start is what pushes consultations past the close
+            row.insert(5, _estimate(*late.get(name, (None, None))))
+        rows.append(row)
     utilisation = run.summary.get("utilisation_mean")
     overtime = run.summary.get("overtime_minutes_total")
     if isinstance(utilisation, int | float) and isinstance(overtime, int | float):
@@ -371,16 +463,28 @@ def _doctors(page: Page, run: _Run) -> None:
                   f"{run.per_words}" if overtime > 0 else "worked no overtime")  # fmt: skip
         page.text(f"Doctors consulted for {format_mean(100 * utilisation)} % of their session "
                   f"time on average and {worked}.")  # fmt: skip
+    if late:
+        minutes = {name: m for name, (m, _) in late.items() if isinstance(m, int | float)}
+        most = max(minutes, key=minutes.__getitem__)
+        page.text(f"Doctors came late to their sessions by {format_mean(sum(minutes.values()))} "
+                  f"minutes between them{run.per_words}; {most} most, by "
+                  f"{format_mean(minutes[most])} minutes. Patients wait while the doctor is "
+                  "not there, and a late start can push consultations past the close.")  # fmt: skip
     heads = ["doctor", f"patients seen{run.per_words}", "utilisation (%)",
              "consulting in all (min)", "idle in sessions (min)", "overtime (min)",
              "after the last slot (min)"]  # fmt: skip
+    if late:
+        heads.insert(5, "late (min)")
     page.table(heads, rows, numeric=heads[1:])
     page.text("Patients seen counts who consulted, which is not the slot's doctor when doctors "
               "share a queue. Utilisation: minutes consulting inside the doctor's sessions / "
-              "session minutes. Idle: session minutes not consulting. Overtime: consulting "
-              "outside the sessions (past a close); after the last slot: the part of it after "
-              "the day's last slot ended." + (" Below each number, its 95 % interval over "
-              "replications." if run.count > 1 else ""), note=True)  # fmt: skip
+              "session minutes. Idle: session minutes not consulting. " + (
+              "Late: minutes the doctor came after a session opened, summed over the sessions "
+              "(part of idle: the doctor was not there yet). " if late else "") +
+              "Overtime: consulting outside the sessions (past a close); after the last slot: "
+              "the part of it after the day's last slot ended." + (" Below each number, its "
+              "95 % interval over replications." if run.count > 1 else ""),
+              note=True)  # fmt: skip
     _figure(page, run, "doctor_time.png")
 
 
@@ -416,19 +520,39 @@ def _bumps(page: Page, run: _Run) -> None:
                numeric=heads)  # fmt: skip
     page.subheading(f"What became of the bumped tokens{run.per_words}")
     fates = fates[fates.sum(axis=1) > 0]
-    names = {"reallocated_seen": "moved to a later slot, seen",
-             "reallocated_not_seen": "moved, not seen",
-             "promoted_seen": "waitlisted, promoted, seen",
-             "promoted_not_seen": "waitlisted, promoted, not seen",
-             "expired": "waitlisted, expired",
-             "cancelled_while_waitlisted": "waitlisted, cancelled"}  # fmt: skip
-    heads = [names[fate] for fate in FATES]
+    # the fates a scenario without patience or waitlist expiry cannot have are shown only when
+    # they happened; the others always, a zero being an answer there
+    shown = [fate for fate in FATES if fate not in _SHOWN_WHEN_THEY_HAPPEN or fates[fate].sum()]
+    heads = [_FATE_WORDS[fate] for fate in shown]
     page.table(["source", *heads],
-               [[str(name), *(run.counted(row[f]) for f in FATES)]
+               [[str(name), *(run.counted(row[f]) for f in shown)]
                 for name, row in fates.iterrows()], numeric=heads)  # fmt: skip
+    left = ("; left unseen: it came and went home before being called in"
+            if any(fate in shown for fate in _SHOWN_WHEN_THEY_HAPPEN if "left" in fate) else "")
+    too_long = ("; expired, waited too long: still waitlisted when the waitlist expiry ran out"
+                if "expired_waiting_too_long" in shown else "")  # fmt: skip
     page.text("After its last bump a token is moved to a later slot of its doctor's day with a "
-              "free seat, or else waitlisted; not seen: it cancelled or did not come. Sources "
-              "none of whose tokens was bumped are left out.", note=True)  # fmt: skip
+              f"free seat, or else waitlisted; not seen: it cancelled or did not come{left}"
+              f"{too_long}. Sources none of whose tokens was bumped are left out.",
+              note=True)  # fmt: skip
+
+
+#: The words for each of FATES in the bumps table.
+_FATE_WORDS = {
+    "reallocated_seen": "moved to a later slot, seen",
+    "reallocated_not_seen": "moved, not seen",
+    "reallocated_left_unseen": "moved, left unseen",
+    "promoted_seen": "waitlisted, promoted, seen",
+    "promoted_not_seen": "waitlisted, promoted, not seen",
+    "promoted_left_unseen": "waitlisted, promoted, left unseen",
+    "expired_at_day_end": "waitlisted, expired at day end",
+    "expired_waiting_too_long": "waitlisted, expired, waited too long",
+    "cancelled_while_waitlisted": "waitlisted, cancelled",
+    "left_unseen_while_waitlisted": "waitlisted, left unseen",
+}
+#: Fates only patience (leaving unseen) or a waitlist expiry make possible.
+_SHOWN_WHEN_THEY_HAPPEN = frozenset({"reallocated_left_unseen", "promoted_left_unseen",
+                         "expired_waiting_too_long", "left_unseen_while_waitlisted"})
 
 
 # 7 --------------------------------------------------------------------------------- fairness
@@ -453,20 +577,56 @@ def _fairness(page: Page, run: _Run) -> None:
     page.section(SECTIONS[5])
     shares = source_shares(run.patients)
     page.text(_p90_words(run.patients))
-    if not (shares["bumps"].sum() or shares["expiries"].sum()):
+    left = bool(shares["left_unseen"].sum())
+    if not (shares["bumps"].sum() or shares["expiries"].sum() or left):
         page.text("No token was bumped and none expired, so there is nothing to share out.")
         return
-    rows = [[str(name), run.counted(row["tokens"]), _share(row["share_of_tokens"]),
-             run.counted(row["bumps"]), _share(row["share_of_bumps"]), _ratio(row["bump_ratio"]),
-             run.counted(row["expiries"]), _share(row["share_of_expiries"]),
-             _ratio(row["expiry_ratio"])] for name, row in shares.iterrows()]  # fmt: skip
-    heads = [f"tokens{run.per_words}", "share of tokens", "bumps", "share of bumps",
-             "bumps / fair share", "expiries", "share of expiries", "expiries / fair share"]
+    if shares["bumps"].sum() or shares["expiries"].sum():
+        if left:  # two tables: say which is which
+            page.subheading("Bumps and expiries, source by source")
+        rows = [[str(name), run.counted(row["tokens"]), _share(row["share_of_tokens"]),
+                 run.counted(row["bumps"]), _share(row["share_of_bumps"]),
+                 _ratio(row["bump_ratio"]), run.counted(row["expiries"]),
+                 _share(row["share_of_expiries"]), _ratio(row["expiry_ratio"])]
+                for name, row in shares.iterrows()]  # fmt: skip
+        heads = [f"tokens{run.per_words}", "share of tokens", "bumps", "share of bumps",
+                 "bumps / fair share", "expiries", "share of expiries",
+                 "expiries / fair share"]  # fmt: skip
+        page.table(["source", *heads], rows, numeric=heads)
+        page.text("Fair share: the source's share of tokens; a ratio above 1 means the source "
+                  "bears more bumps (or expiries) than its share of tokens; '-': there were "
+                  "none at all, or the source had no tokens.", note=True)  # fmt: skip
+        _figure(page, run, "fairness.png")
+    if left:
+        _left_unseen_shares(page, run, shares)
+
+
+def _left_unseen_shares(page: Page, run: _Run, shares: pd.DataFrame) -> None:
+    """Who bears the leaving: each source's rate of leaving unseen against everyone's."""
+    page.subheading("Leaving unseen, source by source")
+    rates = shares["left_unseen_ratio"].dropna()
+    worst = rates.idxmax() if len(rates) else None
+    if worst is not None and rates[worst] > 1:
+        page.text(f"{_PATIENTS_OF[str(worst)]} left unseen {rates[worst]:.2f} times as often as "
+                  f"patients overall: {_share(shares.at[worst, 'left_unseen_rate'])} of those "
+                  "who came (all replications pooled).")  # fmt: skip
+    rows = [[str(name), run.counted(row["left_unseen"]), _share(row["share_of_left_unseen"]),
+             _share(row["left_unseen_rate"]), _ratio(row["left_unseen_ratio"])]
+            for name, row in shares.iterrows()]  # fmt: skip
+    heads = [f"left unseen{run.per_words}", "share of those who left", "left-unseen rate",
+             "rate / everyone's rate"]  # fmt: skip
     page.table(["source", *heads], rows, numeric=heads)
-    page.text("Fair share: the source's share of tokens; a ratio above 1 means the source bears "
-              "more bumps (or expiries) than its share of tokens; '-': there were none at all, "
-              "or the source had no tokens.", note=True)  # fmt: skip
-    _figure(page, run, "fairness.png")
+    page.text("Left-unseen rate: the share of the source's patients who came who left unseen. "
+              "Only a patient who came can leave, so the fair share here is the source's share "
+              "of the patients who came, and a ratio above 1 means its patients left unseen "
+              "more often than patients overall; '-': none of the source came.",
+              note=True)  # fmt: skip
+
+
+#: Each source's patients in a sentence.
+_PATIENTS_OF = {"EMERGENCY": "Emergency patients", "PAID": "Paying patients",
+                "FOLLOWUP": "Follow-up patients", "ONLINE": "Patients who booked online",
+                "WALKIN": "Walk-ins"}  # fmt: skip
 
 
 # 8 --------------------------------------------------------------------------------- waitlist
@@ -480,17 +640,39 @@ def _waitlist(page: Page, run: _Run) -> None:
         page.text("No token was put on a waitlist.")
         return
     sums = outcomes.sum()
+    too_long = int(sums["expired_waiting_too_long"])
+    left = int(sums["left_unseen_while_waitlisted"])
+    ways = [f"{run.said(sums['promoted'])} were promoted into a freed seat"]
+    if too_long:
+        ways += [f"{run.said(sums['expired'] - too_long)} expired when their day ended",
+                 f"{run.said(too_long)} expired once waitlisted past the waitlist expiry"]
+    else:
+        ways.append(f"{run.said(sums['expired'])} expired when their day ended")
+    ways.append(f"{run.said(sums['cancelled_while_waitlisted'])} cancelled while waiting")
+    if left:
+        ways.append(f"{run.said(left)} came and left unseen while still waitlisted")
     page.text(f"Tokens joined a waitlist {run.said(joined)} times{run.per_words}: "
-              f"{run.said(sums['promoted'])} were promoted into a freed seat, "
-              f"{run.said(sums['expired'])} expired when their day ended and "
-              f"{run.said(sums['cancelled_while_waitlisted'])} cancelled while "
-              "waiting.")  # fmt: skip
-    heads = ["joined", "promoted", "expired", "cancelled while waitlisted"]
+              f"{', '.join(ways[:-1])} and {ways[-1]}.")  # fmt: skip
+    # a column for what a plain day cannot have only when it happened
+    columns = {"waitlisted": "joined", "promoted": "promoted"}
+    if too_long:
+        outcomes = outcomes.assign(expired_at_day_end=outcomes["expired"] - outcomes[
+            "expired_waiting_too_long"])
+        columns |= {"expired_at_day_end": "expired at day end",
+                    "expired_waiting_too_long": "expired, waited too long"}
+    else:
+        columns["expired"] = "expired"
+    columns["cancelled_while_waitlisted"] = "cancelled while waitlisted"
+    if left:
+        columns["left_unseen_while_waitlisted"] = "left unseen while waitlisted"
+    heads = list(columns.values())
     page.table(["source", *heads],
-               [[str(name), *(run.counted(v) for v in row)]
+               [[str(name), *(run.counted(row[c]) for c in columns)]
                 for name, row in outcomes.iterrows()], numeric=heads)  # fmt: skip
     page.text("Joined counts every time a token went on a waitlist, on booking or after a "
-              "bump, so a token bumped twice may join twice.", note=True)  # fmt: skip
+              "bump, so a token bumped twice may join twice." + (
+              " Waited too long: still waitlisted when the scenario's waitlist expiry, counted "
+              "from the request, ran out." if too_long else ""), note=True)  # fmt: skip
     longest = steps.loc[steps["waitlist_length"].idxmax()]
     where = f" in replication {int(longest['replication'])}" if run.count > 1 else ""
     page.text(f"The waitlists were longest{where} on {_clock(longest['time'])}: "

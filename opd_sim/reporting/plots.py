@@ -28,7 +28,9 @@ SOURCE_ORDER = [source.name for source in Source]  # in priority order
 SOURCE_COLOURS = {"EMERGENCY": "#d62728", "PAID": "#9467bd", "FOLLOWUP": "#2ca02c",
                   "ONLINE": "#1f77b4", "WALKIN": "#ff7f0e"}  # fmt: skip
 STATUS_COLOURS = {"COMPLETED": "#2ca02c", "CANCELLED": "#8c8c8c", "NO_SHOW": "#bcbd22",
-                  "EXPIRED": "#d62728"}  # fmt: skip
+                  "LEFT": "#ff7f0e", "EXPIRED": "#d62728"}  # fmt: skip
+# a final status in the legend: its name in lower case, unless that says too little
+STATUS_WORDS = {"NO_SHOW": "no-show", "LEFT": "left unseen"}
 #: A point of "waits by hour" resting on fewer patients than this is labelled with its count.
 FEW_PATIENTS = 10
 #: file name -> caption, in the order the report shows them
@@ -92,7 +94,7 @@ def status_by_source(patients: pd.DataFrame) -> Any:
     left = np.zeros(len(sources))
     for name in [s for s in STATUS_COLOURS if s in shares.columns]:
         values = shares[name].to_numpy()
-        ax.barh(sources, values, left=left, label=name.replace("_", "-").lower(),
+        ax.barh(sources, values, left=left, label=STATUS_WORDS.get(name, name.lower()),
                 color=STATUS_COLOURS[name])  # fmt: skip
         left += values
     ax.invert_yaxis()  # EMERGENCY on top, as in the tables

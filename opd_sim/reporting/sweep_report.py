@@ -244,13 +244,19 @@ def render_sweep_report(sweep: Sweep) -> tuple[str, bytes]:
                 "Waits run from arrival to the consultation; counts and minutes are per run "
                 f"({_days(sweep.scenario.days)}).")  # fmt: skip
     page.section("Patients")
+    # a scenario without patience has nobody leaving: no column of zeros for it
+    left = "left_unseen" in sweep.frame and bool(sweep.frame["left_unseen"].fillna(0).any())
     _table(page, sweep, [("seen", "completed", 1.0, 1), ("expired", "expired", 1.0, 1),
+                         *([("left unseen", "left_unseen", 1.0, 1)] if left else []),
                          ("mean wait", "wait_mean_minutes", 1.0, 1),
                          ("p90 wait", "wait_p90_minutes", 1.0, 1),
                          ("mean delay", "delay_mean_minutes", 1.0, 1)])  # fmt: skip
     page.text("Means per run over replications, [95 % interval]; waits and delays in minutes "
-              "(the 90th percentile is each run's own, averaged). Expired: tokens still on a "
-              "waitlist when their day ended, never seen. A delay is the wait past the "
+              "(the 90th percentile is each run's own, averaged). Expired: tokens sent home "
+              "from a waitlist (still on it when their day ended, or past the waitlist "
+              "expiry), never seen. " + ("Left unseen: patients who came and went home before "
+              "being called in; waits count only the patients seen. " if left else "") +
+              "A delay is the wait past the "
               "appointment (consultation start minus the later of arrival and slot start), "
               "the measure for booked patients; it is negative for patients called in early.",
               note=True)  # fmt: skip

@@ -8,12 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opd_sim.engine import Reason
 from opd_sim.simulation import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_COLUMNS
 from opd_sim.simulation.frames import (
     KIND_CATEGORIES,
     REASON_CATEGORIES,
     SOURCE_CATEGORIES,
     STATUS_CATEGORIES,
+    reason_categories,
 )
 
 DOCTORS = ["a", "b"]
@@ -22,16 +24,27 @@ NAN = math.nan
 
 def _categories(frame: pd.DataFrame) -> pd.DataFrame:
     fixed = {"kind": KIND_CATEGORIES, "source": SOURCE_CATEGORIES, "status": STATUS_CATEGORIES,
-             "reason": REASON_CATEGORIES, "doctor_id": DOCTORS, "seen_by": DOCTORS}  # fmt: skip
+             "doctor_id": DOCTORS, "seen_by": DOCTORS}  # fmt: skip
+    if "reason" in frame.columns:  # the fixed reasons, then texts such as a LEFT's, as runs do
+        fixed["reason"] = reason_categories(frame["reason"])
     for column, categories in fixed.items():
         if column in frame.columns:
             frame[column] = pd.Categorical(frame[column], categories=categories)
     return frame
 
 
+def _reason(row: tuple[Any, ...]) -> str:
+    """A row's reason: its eighth item if it has one; else the day-end expiry for EXPIRED, the
+    one reason an analysis reads, and any reason for the others."""
+    if len(row) > 7:
+        return str(row[7])
+    return Reason.DAY_ENDED.value if row[2] == "EXPIRED" else REASON_CATEGORIES[0]
+
+
 def decisions(*rows: tuple[Any, ...]) -> pd.DataFrame:
-    """Decisions from ``(replication, time, kind, token_id, source, slot_id, related)`` rows;
-    doctor ``a``, day 0, seats 1 of capacity 1 (the analysis does not read them)."""
+    """Decisions from ``(replication, time, kind, token_id, source, slot_id, related)`` rows,
+    with a reason as an eighth item where it matters (:func:`_reason`); doctor ``a``, day 0,
+    seats 1 of capacity 1 (the analysis does not read them)."""
     frame = pd.DataFrame({
         "replication": np.array([r[0] for r in rows], dtype=np.int64),
         "day": np.zeros(len(rows), dtype=np.int64),
@@ -42,7 +55,7 @@ def decisions(*rows: tuple[Any, ...]) -> pd.DataFrame:
         "doctor_id": ["a"] * len(rows),
         "slot_id": np.array([r[5] for r in rows], dtype=np.int64),
         "related_token_id": pd.array([r[6] for r in rows], dtype="Int64"),
-        "reason": [REASON_CATEGORIES[0]] * len(rows),  # any reason: the analysis does not read it
+        "reason": [_reason(r) for r in rows],
         "seats_held": np.ones(len(rows), dtype=np.int64),
         "capacity": np.ones(len(rows), dtype=np.int64),
     })  # fmt: skip
@@ -55,14 +68,14 @@ def patients(*rows: dict[str, Any]) -> pd.DataFrame:
                 "requested_slot_id": 1, "requested_at": 0.0, "slot_start": 540.0,
                 "arrived_at": NAN, "consult_start": NAN, "consult_end": NAN, "seen_by": None,
                 "wait_minutes": NAN, "delay_minutes": NAN, "status": "COMPLETED",
-                "times_bumped": 0}  # fmt: skip
+                "times_bumped": 0, "left_at": NAN}  # fmt: skip
     records = [{**defaults, "token_id": i + 1, **row} for i, row in enumerate(rows)]
     frame = pd.DataFrame.from_records(records, columns=PATIENT_COLUMNS)
     for column in ("replication", "token_id", "day", "slot_id", "requested_slot_id",
                    "times_bumped"):  # fmt: skip
         frame[column] = frame[column].astype(np.int64)
     for column in ("requested_at", "slot_start", "arrived_at", "consult_start", "consult_end",
-                   "wait_minutes", "delay_minutes"):  # fmt: skip
+                   "wait_minutes", "delay_minutes", "left_at"):  # fmt: skip
         frame[column] = frame[column].astype(np.float64)
     return _categories(frame)
 

@@ -18,7 +18,7 @@ from opd_sim.simulation import (
     slots_frame,
     summarize,
 )
-from tests.simulation.conftest import SHIPPED, shipped
+from tests.simulation.conftest import SCENARIOS, SHIPPED, shipped
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,27 @@ def run_frames(scenario: Scenario, seed: int | None = None, replications: int = 
 def shipped_frames(name: str, seed: int | None = None, replications: int = 1) -> Frames:
     """A run of a shipped scenario, cached for the session (treat it as read-only)."""
     return run_frames(shipped(name), seed, replications)
+
+
+@functools.cache
+def realistic_district() -> Scenario:
+    """The shipped district hospital (rosters, late doctors, patience, waitlist expiry) under
+    ``bump-cap``, with online tokens valid on the waitlist for two days instead of seven: at
+    its seed, two replications see every final status, patients leaving unseen from a seat and
+    from the waitlist, both expiries (at day end and past the waitlist expiry) and bumps.
+    Read from the file as data, so its own policy need not be known here."""
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(SCENARIOS / "district_hospital.yaml")
+    data["policy"] = {"name": "bump-cap", "params": {"max_bumps": 1}}
+    data["waitlist_expiry_minutes"]["online"] = 2 * 24 * 60
+    return Scenario.model_validate(data)
+
+
+@functools.cache
+def realistic_frames(replications: int = 2) -> Frames:
+    """A run of :func:`realistic_district`, cached for the session (treat it as read-only)."""
+    return run_frames(realistic_district(), replications=replications)
 
 
 def variant(name: str, **changes: Any) -> Scenario:

@@ -9,7 +9,7 @@ import pytest
 from opd_sim.analysis import p90_ratio, p90_ratios, source_shares
 
 from . import by_hand
-from .conftest import shipped_frames
+from .conftest import realistic_frames, shipped_frames
 
 
 def _token(source, status="COMPLETED", times_bumped=0, wait=math.nan, delay=math.nan):
@@ -39,6 +39,43 @@ def test_source_shares_by_hand():
     assert math.isnan(table.loc["EMERGENCY", "bump_ratio"])
 
 
+def _came(source, status="COMPLETED"):
+    return {"source": source, "status": status, "arrived_at": 540.0,
+            "left_at": 600.0 if status == "LEFT" else math.nan}  # fmt: skip
+
+
+# Eight patients came (four walk-ins, two online, two paid) and three of them left unseen: two
+# walk-ins and one online; a third online token did not come. Nobody was bumped or expired.
+LEAVING = by_hand.patients(
+    _came("WALKIN", "LEFT"), _came("WALKIN", "LEFT"), _came("WALKIN"), _came("WALKIN"),
+    _came("ONLINE", "LEFT"), _came("ONLINE"), _token("ONLINE", "NO_SHOW"),
+    _came("PAID"), _came("PAID"),
+)  # fmt: skip
+
+
+def test_left_unseen_shares_by_hand():
+    """Walk-ins and online patients both left at a rate of 1/2 against everyone's 3/8: each
+    4/3 times its fair share, the share of those who came (online's no-show does not count,
+    though it is a token); nobody of a source came: no rate."""
+    table = source_shares(LEAVING)
+    walkin, online, paid = table.loc["WALKIN"], table.loc["ONLINE"], table.loc["PAID"]
+    assert (walkin["left_unseen"], online["left_unseen"], paid["left_unseen"]) == (2, 1, 0)
+    assert walkin["share_of_left_unseen"] == pytest.approx(2 / 3)
+    assert walkin["left_unseen_rate"] == online["left_unseen_rate"] == 0.5
+    assert walkin["left_unseen_ratio"] == online["left_unseen_ratio"] == pytest.approx(4 / 3)
+    assert paid["left_unseen_rate"] == 0.0 and paid["left_unseen_ratio"] == 0.0
+    assert math.isnan(table.loc["EMERGENCY", "left_unseen_rate"])
+    assert math.isnan(table.loc["EMERGENCY", "left_unseen_ratio"])
+    assert table["expiries"].sum() == 0 and table["share_of_expiries"].isna().all()
+
+
+def test_nobody_leaving_has_no_ratio_to_speak_of():
+    """A day where nobody left: rates of 0, no shares of leaving and no ratio (0 / 0)."""
+    table = source_shares(PATIENTS)
+    assert table["left_unseen"].sum() == 0
+    assert table["share_of_left_unseen"].isna().all() and table["left_unseen_ratio"].isna().all()
+
+
 def test_p90_ratio_by_hand():
     """WALKIN waits 10 and 20 (p90 19), PAID 5 and 15 (p90 14); PAID's delays have a p90 below
     zero, so their ratio says nothing (NaN)."""
@@ -65,3 +102,21 @@ def test_fairness_on_a_real_week():
     assert table.loc["EMERGENCY", "bumps"] == 0  # emergencies are never bumped
     p90 = {s: summary["waits"]["by_source"][s]["p90"] for s in ("WALKIN", "PAID")}
     assert p90_ratio(run.patients) == pytest.approx(p90["WALKIN"] / p90["PAID"])
+
+
+def test_left_unseen_shares_on_a_realistic_week():
+    """Left-unseen counts and rates by source are the summary's; shares of those who left add
+    up to one; everyone's rate times each source's ratio is its rate."""
+    run = realistic_frames(replications=1)
+    table = source_shares(run.patients)
+    summary = run.summaries[0]["left_unseen"]
+    assert table["left_unseen"].sum() == summary["n"] > 0
+    assert table["share_of_left_unseen"].sum() == pytest.approx(1.0)
+    for source, mine in summary["by_source"].items():
+        assert table.at[source, "left_unseen"] == mine["n"]
+        if mine["rate"] is None:
+            assert math.isnan(table.at[source, "left_unseen_rate"])
+        else:
+            assert table.at[source, "left_unseen_rate"] == pytest.approx(mine["rate"])
+            assert table.at[source, "left_unseen_ratio"] * summary["rate"] == pytest.approx(
+                mine["rate"])

@@ -53,8 +53,8 @@ def test_public_surface_is_pinned():
     """opd_sim.analysis exports exactly these names, each with a docstring or a value."""
     assert sorted(opd_sim.analysis.__all__) == sorted([
         "FATES", "MEASURES", "OUTCOMES", "WITHIN_MINUTES", "aggregate", "bumped_fates", "ci95",
-        "doctor_workload", "format_count", "format_mean", "may_be_negative", "mean_ci",
-        "outcomes_by_source", "overbooking_by_doctor",
+        "doctor_workload", "format_count", "format_mean", "left_unseen", "may_be_negative",
+        "mean_ci", "outcomes_by_source", "overbooking_by_doctor",
         "overbooking_by_hour", "p90_ratio", "p90_ratios", "per_replication", "repeat_bumps",
         "source_shares", "t_quantile_975", "wait_statistics", "waitlist_length",
         "waitlist_outcomes", "waits_by_source", "who_bumped_whom",

@@ -221,3 +221,27 @@ def test_bad_comparisons_exit_2_with_one_line(args, fragment, capsys) -> None:
     assert main(["compare", ORIGINAL, *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and fragment in err
+
+
+def test_patients_who_leave_are_compared_overall_and_by_source() -> None:
+    """Where patients run out of patience, the left-unseen count and rate are measured per
+    replication: overall as the summary's left_unseen.n and rate, by source as its
+    by_source rates and the patients frame's counts, which add up to the overall count."""
+    from tests.analysis.conftest import realistic_district
+
+    scenario = realistic_district()
+    compared = compare_policies(scenario, [("bump-cap", {"max_bumps": 1}), ("fifo", {})], 2,
+                                seed=7)  # fmt: skip
+    tidy = compared.per_replication
+    fifo = tidy[tidy["policy"] == "fifo"].set_index(["replication", "metric", "source"])["value"]
+    summaries = multiple_replications(scenario, 2, seed=7, policy=make_policy("fifo")
+                                      ).summary["per_replication"]  # fmt: skip
+    for r, summary in enumerate(summaries):
+        left = summary["left_unseen"]
+        assert fifo[(r, "left_unseen", ALL)] == left["n"] > 0
+        assert fifo[(r, "left_unseen_rate", ALL)] == pytest.approx(left["rate"])
+        assert sum(fifo[(r, "left_unseen", s)] for s in SOURCES) == left["n"]
+        walkin = left["by_source"]["WALKIN"]
+        assert fifo[(r, "left_unseen_rate", "WALKIN")] == pytest.approx(walkin["rate"])
+    rates = compared.table[compared.table["metric"] == "left_unseen_rate"]
+    assert (rates["ci_high"].dropna() <= 1.0).all() and (rates["mean"] > 0).all()

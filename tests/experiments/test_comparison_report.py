@@ -128,3 +128,30 @@ def test_page_cells_carry_detail_and_marks() -> None:
     html = page.html()
     assert '<td class="num better">&lt;1&gt;<span class="detail">[0, 2]</span></td>' in html
     assert '<td class="nowrap">x</td>' in html and "<li>one &amp; two</li>" in html
+
+
+def test_a_comparison_where_nobody_can_leave_says_nothing_of_leaving(compared: Path) -> None:
+    """The original day has no patience: no left-unseen column, row or table, only the
+    glossary's line about what the metric would count."""
+    page = (compared / "report.html").read_text(encoding="utf-8")
+    body = page[:page.index(">How the numbers were computed</h2>")]
+    assert "left unseen" not in body.lower() and "left-unseen" not in body.lower()
+
+
+def test_a_comparison_where_patients_leave_shows_who_left(tmp_path: Path) -> None:
+    """With patience, the verdict has a left-unseen column, every metric's table the count and
+    the rate, and who pays a table of each source's left-unseen rate under each policy."""
+    from opd_sim.experiments import compare_policies
+    from opd_sim.reporting.comparison_report import render_comparison_report
+    from tests.analysis.conftest import realistic_district
+
+    compared = compare_policies(realistic_district(),
+                                [("bump-cap", {"max_bumps": 1}), ("fifo", {})], 3, seed=7)
+    page = render_comparison_report(tmp_path, compared.to_json()).read_text(encoding="utf-8")
+    verdict = page[page.index(">Verdict</h2>"):page.index(">Every metric</h3>")]
+    assert '<th class="num">left unseen</th>' in verdict
+    every = page[page.index(">Every metric</h3>"):page.index(">Who pays</h2>")]
+    assert "<td>left unseen</td>" in every and "<td>left-unseen rate</td>" in every
+    pays = page[page.index(">Who pays</h2>"):page.index(">Plots</h2>")]
+    assert "<h3>Left-unseen rate</h3>" in pays
+    assert re.search(r"<td>WALKIN</td><td class=\"num\">\d+\.\d %", pays)  # a share, in %

@@ -128,7 +128,7 @@ def test_values_other_than_numbers_become_text_columns() -> None:
         ({"policy.params.max_bumps": [1]}, "policy 'priority-bump' does not take max_bumps"),
         ({"sessions.0.close": ["09:10"], "sessions.1.close": ["14:10"]},
          "--set sessions.0.close=09:10 --set sessions.1.close=14:10: slot_minutes: a 15-minute "
-         "slot does not fit in any session"),
+         "slot does not fit in any of the sessions"),
         ({"policy.name": ["fifo", "bump-cap"], "policy.params.max_bumps": [1]},
          "--set policy.name=fifo --set policy.params.max_bumps=1: policy.params.max_bumps: "
          "policy 'fifo' does not take max_bumps"),
@@ -186,3 +186,21 @@ def test_parse_setting_refuses_malformed_text(text) -> None:
     """A --set without a path or a value, or with an unreadable value, names itself."""
     with pytest.raises(InvalidInput, match=f"--set {text}"):
         parse_setting(text)
+
+
+def test_a_run_with_rosters_and_patience_is_measured_as_its_summary_says() -> None:
+    """Doctors with rosters of their own: idle minutes are each doctor's own session minutes
+    not consulting (as analysis.doctor_workload counts them), not a share of everyone's; the
+    left-unseen and early-expiry columns are the summary's."""
+    from opd_sim.experiments.sweep import measure_run
+    from tests.analysis.conftest import realistic_district
+
+    scenario = realistic_district()
+    row = measure_run(scenario, 7, 1)
+    run = run_replication(scenario, 7, 1)
+    idle = doctor_workload(run.patients, run.slots)["idle_minutes"].sum()
+    assert row["idle_minutes_total"] == pytest.approx(idle, abs=1e-6)
+    left = run.summary["left_unseen"]
+    assert row["left_unseen"] == left["n"] > 0
+    assert row["left_unseen_rate"] == pytest.approx(left["rate"])
+    assert row["expired_waiting_too_long"] == run.summary["expired_waiting_too_long"]

@@ -156,3 +156,42 @@ def test_a_variant_too_big_to_run_is_refused_before_anything_runs(tmp_path: Path
     assert "--set days=3000, demand.walkin.per_hour=5000:" in done.err
     assert "driven by days" in done.err and "--max-tokens" in done.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_written_before_patients_could_leave_still_reads(
+    swept: Path, tmp_path: Path
+) -> None:
+    """Without the left-unseen and early-expiry columns (an older sweep.parquet), read_sweep
+    gives them as unknown and the report leaves leaving out, rather than refusing the sweep."""
+    import shutil
+
+    from opd_sim.sweep_output import write_sweep_report
+
+    old = tmp_path / "old"
+    shutil.copytree(swept, old)
+    frame = pd.read_parquet(old / "sweep.parquet")
+    added = ["expired_waiting_too_long", "left_unseen", "left_unseen_rate"]
+    frame.drop(columns=added).to_parquet(old / "sweep.parquet", index=False)
+    again = read_sweep(old)
+    assert again.frame[added].isna().all().all()
+    summary = again.summary[again.summary["metric"].isin(added)]
+    assert len(summary) == 4 * len(added) and summary["mean"].isna().all()
+    page = write_sweep_report(old).read_text(encoding="utf-8")
+    assert "left unseen" not in page.lower() and "<table" in page
+
+
+def test_a_sweep_where_patients_leave_reports_them(swept: Path) -> None:
+    """The Patients table gains a left-unseen column where somebody left; the original day's
+    sweep (nobody can leave) has none."""
+    from opd_sim.experiments import sweep
+    from opd_sim.reporting.sweep_report import render_sweep_report
+    from tests.analysis.conftest import realistic_district
+
+    run = sweep(realistic_district(), {"doctors.0.seats_per_slot": [2, 3]}, None,
+                replications=2, seed=4)  # fmt: skip
+    page, _png = render_sweep_report(run)
+    patients = page[page.index(">Patients</h2>"):page.index(">Tokens</h3>")]
+    assert '<th class="num">left unseen</th>' in patients
+    means = run.summary[run.summary["metric"] == "left_unseen"]["mean"]
+    assert (means > 0).all()
+    assert "left unseen" not in (swept / "report.html").read_text(encoding="utf-8").lower()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from opd_sim.run_output import write_run
-from opd_sim.simulation import manifest
+from opd_sim.simulation import manifest, multiple_replications
+from tests.analysis.conftest import realistic_district
 from tests.simulation.conftest import shipped_run
 
 
@@ -28,6 +29,15 @@ def day_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def mm1_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The M/M/1 scenario, one replication: no seat limit, no bump, no waitlist, a warm-up."""
     return written("textbook_mm1", 1, tmp_path_factory.mktemp("mm1"))
+
+
+@pytest.fixture(scope="session")
+def realistic_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The district hospital with rosters, late doctors, patience and a waitlist expiry, two
+    replications: patients leave unseen, tokens expire at day end and past the waitlist
+    expiry, doctors come late (tests.analysis.conftest.realistic_district)."""
+    result = multiple_replications(realistic_district(), 2)
+    return write_run(result, tmp_path_factory.mktemp("district") / "district", manifest(result))
 
 
 class Parsed(HTMLParser):

@@ -85,3 +85,22 @@ def test_waitlist_steps_start_and_end_at_zero() -> None:
     for line in steps:
         assert line.get_ydata()[0] == 0 and line.get_ydata()[-1] == 0
         assert line.get_xdata()[-1] == pytest.approx(run.decisions["time"].max() / unit)
+
+
+def test_how_tokens_ended_accounts_for_every_token() -> None:
+    """Each source's stacked bar reaches 100 %: every final status has its colour, patients
+    who left unseen included, and the legend says so in words."""
+    from opd_sim.engine import FINAL_STATUSES
+    from opd_sim.simulation import multiple_replications
+    from tests.analysis.conftest import realistic_district
+
+    assert {str(status) for status in FINAL_STATUSES} == set(plots.STATUS_COLOURS)
+    run = multiple_replications(realistic_district(), 1)
+    assert (run.patients["status"] == "LEFT").any()
+    ax = plots.status_by_source(run.patients).axes[0]
+    ends: dict[str, float] = {}
+    for bar in ax.patches:
+        y = round(bar.get_y() + bar.get_height() / 2, 6)
+        ends[y] = max(ends.get(y, 0.0), bar.get_x() + bar.get_width())
+    assert ends and all(end == pytest.approx(100.0) for end in ends.values())
+    assert "left unseen" in [text.get_text() for text in ax.get_legend().get_texts()]

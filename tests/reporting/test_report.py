@@ -207,3 +207,162 @@ def test_report_of_a_damaged_run_names_the_bad_file(day_run, tmp_path, name, dam
     assert main(["report", str(broken)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{name}: cannot be read" in err
+
+
+# --------------------------------------------- patients who leave, expiries, late doctors
+
+
+def _table_headed(page, *heads: str) -> list[list[str]]:
+    """The page's one table whose header row starts with ``heads``."""
+    found = [t for t in page.tables if t and t[0][:len(heads)] == list(heads)]
+    assert len(found) == 1, [t[0] for t in page.tables]
+    return found[0]
+
+
+def _per_replication(function, run: Path, *names: str):
+    """An analysis function of each replication's frames (read back from the run), made a
+    summary's mean and ci95 by analysis.aggregate, as the report combines replications."""
+    import pandas as pd
+
+    from opd_sim.analysis import aggregate
+    from opd_sim.jsonable import json_ready
+
+    frames = [pd.read_parquet(run / f"{name}.parquet") for name in names]
+    replications = sorted(frames[0]["replication"].unique())
+    return aggregate([json_ready(function(*(f[f["replication"] == r] for f in frames)
+                                         ).to_dict(orient="index")) for r in replications])
+
+
+def test_a_plain_day_says_nothing_of_leaving_lateness_or_early_expiry(day_run: Path) -> None:
+    """The original day has no patience, lateness or waitlist expiry: no column, table or
+    sentence about them (the headline table is pinned above)."""
+    page = parsed(day_run)
+    text = " ".join(page.text)
+    for words in ("left unseen", "left without being seen", "late (min)", "came late",
+                  "waited too long", "past the waitlist expiry"):  # fmt: skip
+        assert words not in text, words
+    fates = _table_headed(page, "source", "moved to a later slot, seen")
+    assert "waitlisted, expired at day end" in fates[0]
+    assert _table_headed(page, "source", "joined")[0] == [
+        "source", "joined", "promoted", "expired", "cancelled while waitlisted"]
+
+
+def test_headline_counts_patients_who_left_and_both_expiries(realistic_run: Path) -> None:
+    """The sentence names both kinds of expiry and those who left, as the summary counts
+    them; the table by source gains a left-unseen column with intervals."""
+    summary = json.loads((realistic_run / "summary.json").read_text())
+    page = parsed(realistic_run)
+    text = " ".join(page.text)
+    expired, too_long = summary["expired"], summary["expired_waiting_too_long"]
+    gone = summary["left_unseen"]["n"]
+    assert too_long > 0 and expired > too_long and gone > 0  # the run shows every case
+    assert (f"{format_count(expired)} expired on a waitlist ({format_count(expired - too_long)} "
+            f"when their day ended, {format_count(too_long)} waitlisted past the waitlist "
+            f"expiry) and {format_count(gone)} came but left without being seen") in text
+    table = page.tables[0]
+    assert table[0][-2:] == ["expired", "left unseen"]
+    rows = {row[0]: row for row in table[1:]}
+    ci = summary["ci95"]["left_unseen"]
+    assert rows["all"][-1] == format_count(gone, ci["n"])
+    walkin = summary["left_unseen"]["by_source"]["WALKIN"]["n"]
+    assert rows["WALKIN"][-1] == format_count(walkin, ci["by_source"]["WALKIN"]["n"])
+
+
+def test_who_left_unseen_by_source_with_intervals(realistic_run: Path) -> None:
+    """Under Waits and delays: by source, who came, who left, the share who left and the
+    minutes waited before leaving, each a mean over replications with its interval, as
+    analysis.left_unseen gives them replication by replication; the summary's rate besides."""
+    from opd_sim.analysis import left_unseen
+
+    summary = json.loads((realistic_run / "summary.json").read_text())
+    page = parsed(realistic_run)
+    table = _table_headed(page, "source", "came per replication")
+    assert table[0][2:] == ["left unseen", "share who left (%)",
+                            "mean wait before leaving (min)", "median (min)", "p90 (min)"]
+    means = _per_replication(left_unseen, realistic_run, "patients")
+    rows = {row[0]: row for row in table[1:]}
+    assert list(rows) == ["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN", "all"]
+    walkin, ci = means["WALKIN"], means["ci95"]["WALKIN"]
+    assert rows["WALKIN"][1] == format_count(walkin["came"], ci["came"])
+    rate = [100 * v for v in ci["rate"]]
+    assert rows["WALKIN"][3] == format_mean(100 * walkin["rate"], rate)
+    assert rows["WALKIN"][5] == format_mean(walkin["waited_p50_minutes"],
+                                            ci["waited_p50_minutes"])  # fmt: skip
+    overall = summary["left_unseen"]["rate"]
+    assert rows["all"][3].split(" [")[0] == f"{100 * overall:.1f}"
+    assert "The waits above are of patients seen" in " ".join(page.text)
+
+
+def test_doctors_lateness_beside_overtime(realistic_run: Path) -> None:
+    """The doctors' table has a late column before overtime: the summary's late minutes with
+    their intervals; a sentence names the total and the latest doctor."""
+    summary = json.loads((realistic_run / "summary.json").read_text())
+    page = parsed(realistic_run)
+    table = _table_headed(page, "doctor", "patients seen per replication")
+    assert table[0][4:7] == ["idle in sessions (min)", "late (min)", "overtime (min)"]
+    late = {d: row["late_minutes"] for d, row in summary["by_doctor"].items()}
+    ci = summary["ci95"]["by_doctor"]
+    for row in table[1:]:
+        assert row[5] == format_mean(late[row[0]], ci[row[0]]["late_minutes"])
+    most = max(late, key=late.__getitem__)
+    assert (f"Doctors came late to their sessions by {format_mean(sum(late.values()))} "
+            f"minutes between them per replication; {most} most") in " ".join(page.text)
+
+
+def test_waitlist_and_bumps_tell_the_two_expiries_and_leaving_apart(realistic_run: Path) -> None:
+    """The waitlist table splits expiries by kind and counts those who left from the
+    waitlist, per replication, as analysis.waitlist_outcomes does; the bumped tokens' fates
+    show the fates that happened."""
+    import pandas as pd
+
+    from opd_sim.analysis import waitlist_outcomes
+
+    page = parsed(realistic_run)
+    table = _table_headed(page, "source", "joined")
+    assert table[0] == ["source", "joined", "promoted", "expired at day end",
+                        "expired, waited too long", "cancelled while waitlisted",
+                        "left unseen while waitlisted"]  # fmt: skip
+    outcomes = waitlist_outcomes(pd.read_parquet(realistic_run / "decisions.parquet")) / 2
+    rows = {row[0]: row for row in table[1:]}
+    online = outcomes.loc["ONLINE"]
+    assert rows["ONLINE"][2:] == [format_mean(online["promoted"]),
+                                  format_mean(online["expired"]
+                                              - online["expired_waiting_too_long"]),
+                                  format_mean(online["expired_waiting_too_long"]),
+                                  format_mean(online["cancelled_while_waitlisted"]),
+                                  format_mean(online["left_unseen_while_waitlisted"])]
+    fates = _table_headed(page, "source", "moved to a later slot, seen")
+    assert "waitlisted, expired, waited too long" in fates[0]
+
+
+def test_fairness_compares_each_sources_rate_of_leaving(realistic_run: Path) -> None:
+    """A table of left-unseen shares, rates and rate ratios by source (pooled, as
+    analysis.source_shares gives them), and a sentence naming the source that left most
+    often against everyone."""
+    import pandas as pd
+
+    from opd_sim.analysis import source_shares
+
+    shares = source_shares(pd.read_parquet(realistic_run / "patients.parquet"))
+    page = parsed(realistic_run)
+    table = _table_headed(page, "source", "left unseen per replication")
+    rows = {row[0]: row for row in table[1:]}
+    walkin = shares.loc["WALKIN"]
+    assert rows["WALKIN"][3:] == [f"{100 * walkin['left_unseen_rate']:.1f} %",
+                                  f"{walkin['left_unseen_ratio']:.2f}"]
+    worst = shares["left_unseen_ratio"].idxmax()
+    assert worst == "WALKIN"
+    assert (f"Walk-ins left unseen {shares.at[worst, 'left_unseen_ratio']:.2f} times as often "
+            "as patients overall") in " ".join(page.text)
+
+
+def test_a_realistic_report_is_written_for_people(realistic_run: Path) -> None:
+    """Every section, every figure, no raw key or long float on the page."""
+    page = parsed(realistic_run)
+    assert page.headings == list(SECTIONS)
+    text = " ".join(page.text).replace("district_hospital", "SCENARIO")
+    text = text.replace("(max_bumps=1)", "")  # the policy's own parameter, as it is written
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)
+    assert not re.search(r"\d\.\d{3,}", text), re.search(r".{20}\d\.\d{3,}.{20}", text)
+    assert "{" not in text and "nan" not in text.lower().split()
+    assert len([attrs for tag, attrs in page.tags if tag == "img"]) == len(PLOTS)

@@ -73,9 +73,17 @@ def _png_size(uri: str) -> tuple[int, int]:
     return width, height
 
 
-def test_the_browser_shows_every_section_and_figure(chromium: str, day_run: Path,
-                                                    tmp_path: Path) -> None:  # fmt: skip
+#: The runs whose pages are browsed: the original day, and a realistic week (patients leaving
+#: unseen, both expiries, late doctors: the tables that only such a run has).
+RUNS = ["day_run", "realistic_run"]
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_the_browser_shows_every_section_and_figure(
+    chromium: str, run: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """As Chromium builds it, the page has every section and every figure, each a data: URI."""
+    day_run = request.getfixturevalue(run)
     dom = Parsed(_browse(chromium, day_run / "report.html", tmp_path / "profile", "--dump-dom"))
     assert dom.headings == list(SECTIONS)
     sources = [attrs.get("src") or "" for tag, attrs in dom.tags if tag == "img"]
@@ -83,11 +91,13 @@ def test_the_browser_shows_every_section_and_figure(chromium: str, day_run: Path
     assert all(src.startswith("data:image/png;base64,") for src in sources)
 
 
-def test_every_figure_decodes_and_is_painted(chromium: str, day_run: Path,
-                                             tmp_path: Path) -> None:  # fmt: skip
+@pytest.mark.parametrize("run", RUNS)
+def test_every_figure_decodes_and_is_painted(
+    chromium: str, run: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """Each image decodes to its PNG's own size, and the screenshot shows a picture where each
     sits: many distinct colours there, and on the page as a whole."""
-    page = (day_run / "report.html").read_text(encoding="utf-8")
+    page = (request.getfixturevalue(run) / "report.html").read_text(encoding="utf-8")
     probe = tmp_path / "report.html"
     probe.write_text(page.replace("</body>", PROBE + "</body>"), encoding="utf-8")
     dom = Parsed(_browse(chromium, probe, tmp_path / "profile", "--dump-dom"))
