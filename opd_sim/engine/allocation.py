@@ -367,16 +367,7 @@ class Engine:
         self.log.append(decision)
         return _new(Outcome, (token, [decision]))
 
-    def leave(self, token_id, at, waited_minutes):
-        token = self.tokens[token_id]
-        if token.status is _ALLOCATED:
-            return self._release(token, TokenStatus.LEFT, DecisionKind.LEFT, at, f"left unseen after waiting {round(waited_minutes, 1):g} minutes")
-        slot = self.slots[token.slot_id]
-        slot.waitlist.remove(token)
-        token.status = TokenStatus.LEFT
-        return self._one(at, DecisionKind.LEFT, token, slot, f"left unseen after waiting {round(waited_minutes, 1):g} minutes")
-
-    def expire(self, token_id: Id, at: float = 0.0, reason=Reason.DAY_ENDED) -> Outcome:
+    def expire(self, token_id: Id, at: float = 0.0) -> Outcome:
         """A waitlisted token whose day is over leaves the waitlist unserved."""
         try:
             token = self.tokens[token_id]
@@ -387,7 +378,7 @@ class Engine:
         slot = self.slots[token.slot_id]
         slot.waitlist.remove(token)
         token.status = _EXPIRED
-        return self._one(at, _KIND_EXPIRED, token, slot, reason)
+        return self._one(at, _KIND_EXPIRED, token, slot, _DAY_ENDED)
 
     def expire_waitlist(self, slot_id: Id, at: float = 0.0) -> list[Decision]:
         """Expire every token still waiting on a slot, best first; return the decisions."""

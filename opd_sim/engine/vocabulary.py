@@ -65,12 +65,11 @@ class TokenStatus(StrEnum):
     NO_SHOW = "NO_SHOW"
     COMPLETED = "COMPLETED"
     EXPIRED = "EXPIRED"
-    LEFT = "LEFT"
 
 
 #: Statuses no operation can change.
 FINAL_STATUSES = frozenset(
-    {TokenStatus.CANCELLED, TokenStatus.NO_SHOW, TokenStatus.COMPLETED, TokenStatus.EXPIRED, TokenStatus.LEFT}
+    {TokenStatus.CANCELLED, TokenStatus.NO_SHOW, TokenStatus.COMPLETED, TokenStatus.EXPIRED}
 )
 #: Statuses that hold a seat of their slot (a COMPLETED token keeps the seat it was seen in).
 SEATED_STATUSES = frozenset({TokenStatus.ALLOCATED, TokenStatus.COMPLETED})
@@ -92,7 +91,6 @@ class DecisionKind(StrEnum):
     NO_SHOW = "NO_SHOW"
     COMPLETED = "COMPLETED"  # consultation done; the token keeps its seat
     EXPIRED = "EXPIRED"  # still waitlisted when the slot's day ended
-    LEFT = "LEFT"
 
 
 class Reason(StrEnum):
@@ -128,4 +126,3 @@ class Reason(StrEnum):
     SEEN = "seen by the doctor"
     # EXPIRED
     DAY_ENDED = "still waitlisted at day end"
-    WAITED_TOO_LONG = "waitlisted past the waitlist expiry"
