@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from opd_sim.engine.ranked import Ranked
-from opd_sim.engine.vocabulary import DecisionKind, Reason, Source, TokenStatus
+from opd_sim.engine.vocabulary import DecisionKind, Source, TokenStatus
 
 __all__ = ["Decision", "Doctor", "Outcome", "Slot", "Token"]
 
@@ -247,6 +247,8 @@ class Decision(NamedTuple):
 
     ``related_token_id`` names the other token involved: the bumper of a BUMPED token, the bumped
     token of an ALLOCATED-by-bumping token, the token whose seat a PROMOTED token took.
+    ``reason`` is a :class:`Reason`, but for a LEFT decision: the text of
+    :func:`~opd_sim.engine.vocabulary.left_unseen`, giving the minutes waited.
     ``time`` is the caller's time of the operation (minutes in the simulator, seconds since the
     epoch at the booking desk). The field names are the column names of the decisions frame and
     of the desk's audit table and JSON: both are built from ``Decision._fields``.
@@ -259,7 +261,7 @@ class Decision(NamedTuple):
     doctor_id: Id
     slot_id: Id
     related_token_id: Id | None
-    reason: Reason  # a str with a fixed text: one phrase per reason, no ids (those are fields)
+    reason: str  # a Reason: one fixed phrase per reason, no ids (those are fields); LEFT: minutes
     seats_held: int  # seats held in slot_id right after this decision, emergencies included
     capacity: int  # slot_id's capacity
 
