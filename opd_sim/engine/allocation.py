@@ -164,7 +164,11 @@ class Engine:
         self._seats_are_capacity = hooks.seats is Policy.seats
         self._anyone_may_sit = hooks.may_seat is Policy.may_seat
         self._emergencies_overbook = hooks.may_overbook is Policy.may_overbook
-        self._standard_victim = hooks.victim is Policy.victim  # the slot's worst_bumpable, then
+        # priority_at is the source's priority: the slot's worst_bumpable answers for victim, and
+        # a freed seat goes to the head of the waitlist (kept by key) if anyone may sit
+        self._fixed_priorities = hooks.priority_at is Policy.priority_at
+        self._standard_victim = hooks.victim is Policy.victim and self._fixed_priorities
+        self._head_is_promoted = self._anyone_may_sit and self._fixed_priorities
         self._bumpable = self.policy.bumpable  # bound once, not at every search
 
     # ----------------------------------------------------------------- set-up
@@ -688,15 +692,15 @@ class Engine:
         return _new(Outcome, (token, out))
 
     def _promote(self, slot: Slot, freed_by: Token, at: float, out: list[Decision]) -> None:
-        """Fill the slot's free seats from its waitlist, best eligible token first."""
+        """Fill the slot's free seats from its waitlist, best eligible token at ``at`` first."""
         waitlist = slot.waitlist
         # a full slot can seat nobody: stop before scanning the waitlist for a taker
         while waitlist._len and len(slot.seated) < (slot.capacity if self._seats_are_capacity
                                                     else self.policy.seats(slot)):  # fmt: skip
-            if self._anyone_may_sit:  # the free seat may go to anyone: the best waiting token
+            if self._head_is_promoted:  # the free seat may go to anyone: the waitlist's head
                 chosen = waitlist.pop_first()
             else:
-                taker = next((t for t in waitlist if self._has_seat_for(slot, t)), None)
+                taker = self._best_waiting(slot, at)
                 if taker is None:
                     return
                 chosen = taker
@@ -705,6 +709,20 @@ class Engine:
             out.append(_new(Decision, (at, _KIND_PROMOTED, chosen.id, chosen.source,
                                        slot.doctor_id, slot.id, freed_by.id, _SEAT_FREED,
                                        len(slot.seated), slot.capacity)))  # fmt: skip
+
+    def _best_waiting(self, slot: Slot, at: float) -> Token | None:
+        """The waitlisted token a free seat of the slot goes to at ``at``: of those it may seat,
+        the best by (priority at ``at``, request order); None if it may seat none."""
+        if self._fixed_priorities:  # the waitlist is in that order already
+            return next((t for t in slot.waitlist if self._has_seat_for(slot, t)), None)
+        priority_at = self.policy.priority_at
+        best: Token | None = None
+        best_rank: tuple[int, int] = (0, 0)
+        for token in slot.waitlist:  # O(waitlist): ranks that change with time have no index
+            rank = (priority_at(token, at), token.seq)
+            if (best is None or rank < best_rank) and self._has_seat_for(slot, token):
+                best, best_rank = token, rank
+        return best
 
     def _one(self, at: float, kind: DecisionKind, token: Token, slot: Slot,
              reason: str) -> Outcome:  # fmt: skip

@@ -29,7 +29,10 @@ class Token:
     """One patient's request for a seat, from one source.
 
     ``key`` is the token's one sort key, ``(priority, request order)``: lower is served first.
-    It orders the waitlist, picks whom to bump (the largest key) and whom to promote (the smallest).
+    It orders the waitlist, picks whom to bump (the largest key) and whom to promote (the
+    smallest); under a policy whose priorities change with time (``Policy.priority_at``), those
+    two are picked by (priority at that time, request order) instead, and the waitlist keeps
+    its order by key.
     """
 
     id: Id
@@ -240,6 +243,29 @@ class Slot:
         for entry in refused:
             heappush(heap, entry)
         return found
+
+    def worst_bumpable_at(
+        self,
+        priority: int,
+        bumpable: Callable[[Token], bool],
+        priority_at: Callable[[Token, Any], int],
+        at: Any,
+    ) -> Token | None:
+        """:meth:`worst_bumpable` with each seated token ranked by its priority at ``at``
+        (``priority_at(token, at)``) instead of its own: among the seated tokens whose priority at
+        ``at`` is strictly lower than ``priority`` and for which ``bumpable(token)`` is true, the
+        one with the largest (priority at ``at``, request order); None if none is.
+
+        Reads every seated token: a priority that changes with time has no index to keep.
+        """
+        worst: Token | None = None
+        worst_rank: tuple[int, int] = (0, 0)
+        for candidate in self.seated:
+            now = priority_at(candidate, at)
+            if (now > priority and (worst is None or (now, candidate.seq) > worst_rank)
+                    and bumpable(candidate)):  # fmt: skip
+                worst, worst_rank = candidate, (now, candidate.seq)
+        return worst
 
 
 class Decision(NamedTuple):

@@ -131,11 +131,11 @@ STEPS = st.lists(
               st.integers(0, 7), st.sampled_from(list(Source))),
     max_size=60,
 )
-PARAMS = {"reserved": {"reserved": {"WALKIN": 1}}}
+PARAMS = {"reserved": {"reserved": {"WALKIN": 1}}, "aging": {"minutes_per_level": 5}}
 
 
 @settings(max_examples=100, deadline=None)
-@given(STEPS, st.sampled_from(["priority-bump", "fifo", "emergency-cap", "reserved"]))
+@given(STEPS, st.sampled_from(["priority-bump", "fifo", "emergency-cap", "reserved", "aging"]))
 def test_every_reason_goes_with_its_kind(steps: list[tuple[str, int, Source]],
                                          policy: str) -> None:  # fmt: skip
     """Whatever the operations and the policy, each decision's reason explains its kind: a
