@@ -13,7 +13,7 @@ from opd_sim.engine import TokenStatus
 ROOT = Path(__file__).resolve().parents[1]
 DRIVERS = ("opd_sim/simulation", "opd_sim/store")
 ENGINE_STATE = {"seated", "waitlist"}  # a slot's own lists
-POLICY_HOOKS = {"seats", "may_seat", "may_overbook", "victim", "bumpable"}
+POLICY_HOOKS = {"seats", "may_seat", "may_overbook", "victim", "bumpable", "priority_at"}
 STATUS_NAMES = {status.value for status in TokenStatus}
 QUOTED_STATUS = re.compile("'({})'".format("|".join(sorted(STATUS_NAMES))))
 

@@ -22,6 +22,7 @@ from opd_sim.engine.vocabulary import (
     Reason,
     Source,
     TokenStatus,
+    left_unseen,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Source",
     "Token",
     "TokenStatus",
+    "left_unseen",
     "make_policy",
     "policy_class",
     "policy_names",

@@ -33,6 +33,7 @@ from opd_sim.engine.vocabulary import (
     Reason,
     Source,
     TokenStatus,
+    left_unseen,
 )
 from opd_sim.errors import (
     DuplicateId,
@@ -59,6 +60,7 @@ _ALLOCATED = TokenStatus.ALLOCATED
 _CANCELLED = TokenStatus.CANCELLED
 _COMPLETED = TokenStatus.COMPLETED
 _EXPIRED = TokenStatus.EXPIRED
+_LEFT = TokenStatus.LEFT
 _NO_SHOW = TokenStatus.NO_SHOW
 _WAITLISTED = TokenStatus.WAITLISTED
 _KIND_ALLOCATED = DecisionKind.ALLOCATED
@@ -66,6 +68,7 @@ _KIND_BUMPED = DecisionKind.BUMPED
 _KIND_CANCELLED = DecisionKind.CANCELLED
 _KIND_COMPLETED = DecisionKind.COMPLETED
 _KIND_EXPIRED = DecisionKind.EXPIRED
+_KIND_LEFT = DecisionKind.LEFT
 _KIND_NO_SHOW = DecisionKind.NO_SHOW
 _KIND_OVERBOOKED = DecisionKind.OVERBOOKED
 _KIND_PROMOTED = DecisionKind.PROMOTED
@@ -85,6 +88,22 @@ _SEAT_FREED = Reason.SEAT_FREED
 _SEEN = Reason.SEEN
 _SLOT_FULL = Reason.SLOT_FULL
 _TOOK_BUMPED_SEAT = Reason.TOOK_BUMPED_SEAT
+_WAITED_TOO_LONG = Reason.WAITED_TOO_LONG
+#: The reasons an EXPIRED decision may give: the driver decides when, the engine records why.
+_EXPIRY_REASONS = (_DAY_ENDED, _WAITED_TOO_LONG)
+
+
+def _expiry_reason(reason: object) -> Reason:
+    """``reason`` as the EXPIRED reason it names (a member or its text); InvalidInput if it names
+    none."""
+    try:
+        found = Reason(reason)  # type: ignore[arg-type]  # anything: a bad one is told
+    except (ValueError, TypeError):  # no reason's text (TypeError: not even hashable)
+        found = None
+    if found not in _EXPIRY_REASONS:
+        names = ", ".join(f"Reason.{r.name}" for r in _EXPIRY_REASONS)
+        raise InvalidInput(f"an expiry's reason must be one of {names}, not {reason!r}")
+    return found  # type: ignore[return-value]
 
 
 #: Up to this many slots in a doctor's day, a bumped token's search for a later seat walks the
@@ -98,7 +117,8 @@ _new_object = object.__new__
 
 
 class Engine:
-    """All allocation state of one OPD, updated in place by book / cancel / no_show / complete.
+    """All allocation state of one OPD, updated in place by book / cancel / no_show / leave /
+    complete / expire.
 
     Every operation returns an :class:`Outcome` (the token and the decisions made, in order) and
     appends the same decisions to :attr:`log`. Drivers (the simulator, the booking desk) ask the
@@ -144,7 +164,11 @@ class Engine:
         self._seats_are_capacity = hooks.seats is Policy.seats
         self._anyone_may_sit = hooks.may_seat is Policy.may_seat
         self._emergencies_overbook = hooks.may_overbook is Policy.may_overbook
-        self._standard_victim = hooks.victim is Policy.victim  # the slot's worst_bumpable, then
+        # priority_at is the source's priority: the slot's worst_bumpable answers for victim, and
+        # a freed seat goes to the head of the waitlist (kept by key) if anyone may sit
+        self._fixed_priorities = hooks.priority_at is Policy.priority_at
+        self._standard_victim = hooks.victim is Policy.victim and self._fixed_priorities
+        self._head_is_promoted = self._anyone_may_sit and self._fixed_priorities
         self._bumpable = self.policy.bumpable  # bound once, not at every search
 
     # ----------------------------------------------------------------- set-up
@@ -331,6 +355,33 @@ class Engine:
         return self._release(token, _NO_SHOW, _KIND_NO_SHOW, at,
                              _DID_NOT_COME)  # fmt: skip
 
+    def leave(self, token_id: Id, at: float, waited_minutes: float) -> Outcome:
+        """A present patient not called within their patience leaves unseen (``LEFT``).
+
+        A held seat frees and the waitlist is promoted, as for a cancellation; a waitlisted
+        token leaves the waitlist. A patient with the doctor cannot leave unseen. The LEFT
+        decision's reason gives ``waited_minutes`` (:func:`~opd_sim.engine.left_unseen`), a
+        finite number of 0 or more: the driver knows when the patient came, the engine does not.
+        """
+        try:
+            token = self.tokens[token_id]
+        except KeyError:
+            raise UnknownToken(token_id) from None
+        reason = left_unseen(waited_minutes)
+        if token.status is _WAITLISTED:
+            slot = self.slots[token.slot_id]
+            slot.waitlist.remove(token)
+            token.status = _LEFT
+            return self._one(at, _KIND_LEFT, token, slot, reason)
+        self._require(token, "record the leaving of", "leave unseen", _ALLOCATED, _WAITLISTED)
+        if token.in_consult:  # called in: no longer waiting to be
+            raise TokenStateError(
+                f"cannot record the leaving of token {token.id}: it is ALLOCATED and with the"
+                " doctor; only an ALLOCATED token not with the doctor, or a WAITLISTED token, can"
+                " leave unseen"
+            )
+        return self._release(token, _LEFT, _KIND_LEFT, at, reason)
+
     def start_consult(self, token_id: Id) -> Token:
         """The patient is with the doctor: from now on no policy may bump the token.
 
@@ -367,18 +418,22 @@ class Engine:
         self.log.append(decision)
         return _new(Outcome, (token, [decision]))
 
-    def expire(self, token_id: Id, at: float = 0.0) -> Outcome:
-        """A waitlisted token whose day is over leaves the waitlist unserved."""
+    def expire(self, token_id: Id, at: float = 0.0, reason: Reason = _DAY_ENDED) -> Outcome:
+        """A waitlisted token leaves the waitlist unserved: its day is over (``DAY_ENDED``), or it
+        waited longer than the waitlist allows (``WAITED_TOO_LONG``). The driver decides when;
+        ``reason``, one of these two (or its text), says why."""
         try:
             token = self.tokens[token_id]
         except KeyError:
             raise UnknownToken(token_id) from None
+        if reason is not _DAY_ENDED:
+            reason = _expiry_reason(reason)
         if token.status is not _WAITLISTED:
             self._require(token, "expire", "expire", _WAITLISTED)
         slot = self.slots[token.slot_id]
         slot.waitlist.remove(token)
         token.status = _EXPIRED
-        return self._one(at, _KIND_EXPIRED, token, slot, _DAY_ENDED)
+        return self._one(at, _KIND_EXPIRED, token, slot, reason)
 
     def expire_waitlist(self, slot_id: Id, at: float = 0.0) -> list[Decision]:
         """Expire every token still waiting on a slot, best first; return the decisions."""
@@ -617,7 +672,7 @@ class Engine:
         return found
 
     def _release(self, token: Token, status: TokenStatus, kind: DecisionKind, at: float,
-                 reason: Reason) -> Outcome:  # fmt: skip
+                 reason: str) -> Outcome:  # fmt: skip
         """Free a seated token's seat (the caller checked it is ALLOCATED); promote the waitlist."""
         slot = self.slots[token.slot_id]
         seated = slot.seated
@@ -637,15 +692,15 @@ class Engine:
         return _new(Outcome, (token, out))
 
     def _promote(self, slot: Slot, freed_by: Token, at: float, out: list[Decision]) -> None:
-        """Fill the slot's free seats from its waitlist, best eligible token first."""
+        """Fill the slot's free seats from its waitlist, best eligible token at ``at`` first."""
         waitlist = slot.waitlist
         # a full slot can seat nobody: stop before scanning the waitlist for a taker
         while waitlist._len and len(slot.seated) < (slot.capacity if self._seats_are_capacity
                                                     else self.policy.seats(slot)):  # fmt: skip
-            if self._anyone_may_sit:  # the free seat may go to anyone: the best waiting token
+            if self._head_is_promoted:  # the free seat may go to anyone: the waitlist's head
                 chosen = waitlist.pop_first()
             else:
-                taker = next((t for t in waitlist if self._has_seat_for(slot, t)), None)
+                taker = self._best_waiting(slot, at)
                 if taker is None:
                     return
                 chosen = taker
@@ -655,8 +710,22 @@ class Engine:
                                        slot.doctor_id, slot.id, freed_by.id, _SEAT_FREED,
                                        len(slot.seated), slot.capacity)))  # fmt: skip
 
+    def _best_waiting(self, slot: Slot, at: float) -> Token | None:
+        """The waitlisted token a free seat of the slot goes to at ``at``: of those it may seat,
+        the best by (priority at ``at``, request order); None if it may seat none."""
+        if self._fixed_priorities:  # the waitlist is in that order already
+            return next((t for t in slot.waitlist if self._has_seat_for(slot, t)), None)
+        priority_at = self.policy.priority_at
+        best: Token | None = None
+        best_rank: tuple[int, int] = (0, 0)
+        for token in slot.waitlist:  # O(waitlist): ranks that change with time have no index
+            rank = (priority_at(token, at), token.seq)
+            if (best is None or rank < best_rank) and self._has_seat_for(slot, token):
+                best, best_rank = token, rank
+        return best
+
     def _one(self, at: float, kind: DecisionKind, token: Token, slot: Slot,
-             reason: Reason) -> Outcome:  # fmt: skip
+             reason: str) -> Outcome:  # fmt: skip
         """The outcome of an operation making one decision, logged."""
         decision = _new(Decision, (at, kind, token.id, token.source, slot.doctor_id, slot.id,
                                    None, reason, len(slot.seated), slot.capacity))  # fmt: skip

@@ -1,6 +1,6 @@
 """Allocation policies: the rules the engine consults at each decision point, by name.
 
-:class:`Policy` is the interface: five hooks, listed below, each a pure method the engine calls
+:class:`Policy` is the interface: six hooks, listed below, each a pure method the engine calls
 at one decision point; the engine never branches on which policy it has. Every hook's default
 is the standard rule (docs/rules.md), so a policy overrides only what it changes. The default
 policy itself is :class:`PriorityBump`, registered as ``priority-bump``; a policy is known by its
@@ -27,10 +27,23 @@ The hooks:
     Default: among seated tokens of strictly lower priority that are ``bumpable``, the one with
     the largest key (lowest priority, then most recent request):
     ``slot.worst_bumpable(token.priority, self.bumpable)``, which reads the slot's index of
-    seated tokens by key rather than every seated token.
+    seated tokens by key rather than every seated token. Priorities are those of
+    ``priority_at`` at the time of the request, ``token.requested_at`` (a request is decided the
+    moment it is made, and the hook is given no other time); where ``priority_at`` is not the
+    standard one, ``slot.worst_bumpable_at(...)`` reads every seated token instead.
 ``bumpable(token) -> bool``
     Whether a seated token may lose its seat at all. Default: it is ALLOCATED (not COMPLETED),
     not with the doctor, and not an emergency.
+``priority_at(token, at) -> int``
+    The token's priority at time ``at`` (the time of the operation being decided), used to rank
+    it where the rules rank by priority: whom a request may bump (a priority strictly lower
+    than the request's own at that time) and bumps (the lowest, then the most recent request),
+    and whom a freed seat goes to (the best waitlisted token: best priority at that time, then
+    earliest request). Default: ``token.priority``, the source's, for ever. The waitlist itself
+    stays in (source priority, request order), as does its expiry at day end. Cost: with the
+    default the engine reads its indexes; a policy overriding it costs a read of every seated
+    token at each bump search, O(seated), and of the whole waitlist at each promotion,
+    O(waitlist).
 
 What a hook may read of a slot: its fields (``capacity``, ``start``, ...), ``seated`` (the
 seated tokens in the order they took their seats: iterate it, ``len``, ``in``; a dict used as
@@ -40,8 +53,8 @@ an ordered set, not a list), ``waitlist`` (the waiting tokens by key: iterate it
 keeps indexes beside it. So ``seats(slot)`` may depend on the slot and its seated tokens, and on
 nothing else: the engine may keep its answer until the slot's seated tokens change (a seat taken
 or freed, a consultation started or completed). Where a policy keeps a hook of :class:`Policy`
-as it is (``seats``, ``may_seat``, ``may_overbook``, ``victim``), the engine may apply the
-standard rule without calling it; an overridden hook is always called.
+as it is (``seats``, ``may_seat``, ``may_overbook``, ``victim``, ``priority_at``), the engine may
+apply the standard rule without calling it; an overridden hook is always called.
 
 Policies are frozen dataclasses; their fields are their parameters (``make_policy(name, params)``
 checks them), and ``str(policy)`` describes one with its parameters.
@@ -61,6 +74,7 @@ from opd_sim.engine.vocabulary import Source, TokenStatus
 from opd_sim.errors import InvalidInput, UnknownPolicy
 
 __all__ = [
+    "Aging",
     "BumpCap",
     "EmergencyCap",
     "FirstComeFirstServed",
@@ -79,6 +93,7 @@ _REGISTRY: dict[str, type[Policy]] = {}
 # read once: on Python 3.11 an enum member read off its class costs about a function call
 _ALLOCATED = TokenStatus.ALLOCATED
 _EMERGENCY = Source.EMERGENCY
+_PAID = Source.PAID.priority
 P = TypeVar("P", bound="type[Policy]")
 
 
@@ -147,7 +162,7 @@ def _describe(policy: Policy) -> str:
 
 @dataclass(frozen=True)
 class Policy:
-    """The policy interface: the five hooks of this module's docstring, each defaulting to the
+    """The policy interface: the six hooks of this module's docstring, each defaulting to the
     standard rule. Not registered itself; see :class:`PriorityBump` for the default policy."""
 
     #: The registered name (``register_policy`` sets it); an unregistered class's own name.
@@ -170,9 +185,14 @@ class Policy:
         return token.source is _EMERGENCY
 
     def victim(self, slot: Slot, token: Token) -> Token | None:
-        """The seated token ``token`` displaces from full ``slot``, or None."""
-        # the slot's own index by key answers without reading every seated token
-        return slot.worst_bumpable(token.priority, self.bumpable)
+        """The seated token ``token`` displaces from full ``slot``, or None: the lowest-ranked
+        ``bumpable`` one of strictly lower priority, in the priorities of the request's time."""
+        if type(self).priority_at is Policy.priority_at:
+            # the slot's own index by key answers without reading every seated token
+            return slot.worst_bumpable(token.priority, self.bumpable)
+        at = token.requested_at  # the request being decided was made just now
+        return slot.worst_bumpable_at(self.priority_at(token, at), self.bumpable,
+                                      self.priority_at, at)  # fmt: skip
 
     def bumpable(self, token: Token) -> bool:
         """Whether seated ``token`` may lose its seat: allocated, not with the doctor, and not an
@@ -182,6 +202,10 @@ class Policy:
             and not token.in_consult
             and token.source is not _EMERGENCY
         )
+
+    def priority_at(self, token: Token, at: Any) -> int:
+        """``token``'s priority at time ``at``, to rank it by: its source's, whatever the time."""
+        return token.priority
 
     def __str__(self) -> str:
         return _describe(self)
@@ -282,3 +306,40 @@ class ReservedSeats(PriorityBump):
                 # (a Source: __post_init__ parsed the names)
                 held_for_others += max(0, count - slot.held_by(source))  # type: ignore[arg-type]
         return free > held_for_others
+
+
+@register_policy("aging")
+@dataclass(frozen=True)
+class Aging(PriorityBump):
+    """Priority aging: a token rises a level every ``minutes_per_level`` minutes since its request.
+
+    Never above PAID (2); emergencies (1) are untouched. Whom a request may bump and whom a freed
+    seat goes to are decided in the priorities of that moment, so a walk-in who has waited long
+    enough is no longer bumped by a fresh online booking, and is promoted before it. As under
+    ``bump-cap``, a token bumped ``max_bumps`` times is not bumped again. The default, 120
+    minutes, is the original OPD system's "aging after two hours". Minutes are the unit of the
+    times the engine is given: the simulator's; the booking desk passes seconds.
+    """
+
+    minutes_per_level: float = 120
+    max_bumps: int = 1
+
+    def __post_init__(self) -> None:
+        step = self.minutes_per_level
+        if isinstance(step, bool) or not isinstance(step, int | float) or not 0 < step < math.inf:
+            raise ValueError(f"minutes_per_level must be a positive finite number, not {step!r}")
+        _whole(self.max_bumps, "max_bumps")
+
+    def bumpable(self, token: Token) -> bool:
+        return super().bumpable(token) and token.times_bumped < self.max_bumps
+
+    def priority_at(self, token: Token, at: Any) -> int:
+        priority = token.priority
+        if priority <= _PAID:  # PAID is as high as aging goes; an emergency stays one
+            return priority
+        waited, step = at - token.requested_at, self.minutes_per_level
+        if not waited >= step:  # not a level yet (or no time has passed: before, or NaN)
+            return priority
+        if waited >= step * (priority - _PAID):  # every level there is (an endless wait too)
+            return _PAID
+        return priority - int(waited // step)

@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from opd_sim.engine.ranked import Ranked
-from opd_sim.engine.vocabulary import DecisionKind, Reason, Source, TokenStatus
+from opd_sim.engine.vocabulary import DecisionKind, Source, TokenStatus
 
 __all__ = ["Decision", "Doctor", "Outcome", "Slot", "Token"]
 
@@ -29,7 +29,10 @@ class Token:
     """One patient's request for a seat, from one source.
 
     ``key`` is the token's one sort key, ``(priority, request order)``: lower is served first.
-    It orders the waitlist, picks whom to bump (the largest key) and whom to promote (the smallest).
+    It orders the waitlist, picks whom to bump (the largest key) and whom to promote (the
+    smallest); under a policy whose priorities change with time (``Policy.priority_at``), those
+    two are picked by (priority at that time, request order) instead, and the waitlist keeps
+    its order by key.
     """
 
     id: Id
@@ -241,12 +244,37 @@ class Slot:
             heappush(heap, entry)
         return found
 
+    def worst_bumpable_at(
+        self,
+        priority: int,
+        bumpable: Callable[[Token], bool],
+        priority_at: Callable[[Token, Any], int],
+        at: Any,
+    ) -> Token | None:
+        """:meth:`worst_bumpable` with each seated token ranked by its priority at ``at``
+        (``priority_at(token, at)``) instead of its own: among the seated tokens whose priority at
+        ``at`` is strictly lower than ``priority`` and for which ``bumpable(token)`` is true, the
+        one with the largest (priority at ``at``, request order); None if none is.
+
+        Reads every seated token: a priority that changes with time has no index to keep.
+        """
+        worst: Token | None = None
+        worst_rank: tuple[int, int] = (0, 0)
+        for candidate in self.seated:
+            now = priority_at(candidate, at)
+            if (now > priority and (worst is None or (now, candidate.seq) > worst_rank)
+                    and bumpable(candidate)):  # fmt: skip
+                worst, worst_rank = candidate, (now, candidate.seq)
+        return worst
+
 
 class Decision(NamedTuple):
     """One thing the engine decided about one token, and why.
 
     ``related_token_id`` names the other token involved: the bumper of a BUMPED token, the bumped
     token of an ALLOCATED-by-bumping token, the token whose seat a PROMOTED token took.
+    ``reason`` is a :class:`Reason`, but for a LEFT decision: the text of
+    :func:`~opd_sim.engine.vocabulary.left_unseen`, giving the minutes waited.
     ``time`` is the caller's time of the operation (minutes in the simulator, seconds since the
     epoch at the booking desk). The field names are the column names of the decisions frame and
     of the desk's audit table and JSON: both are built from ``Decision._fields``.
@@ -259,7 +287,7 @@ class Decision(NamedTuple):
     doctor_id: Id
     slot_id: Id
     related_token_id: Id | None
-    reason: Reason  # a str with a fixed text: one phrase per reason, no ids (those are fields)
+    reason: str  # a Reason: one fixed phrase per reason, no ids (those are fields); LEFT: minutes
     seats_held: int  # seats held in slot_id right after this decision, emergencies included
     capacity: int  # slot_id's capacity
 

@@ -3,9 +3,10 @@ and the reasons given for decisions."""
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum, StrEnum
 
-from opd_sim.errors import UnknownSource
+from opd_sim.errors import InvalidInput, UnknownSource
 
 __all__ = [
     "FINAL_STATUSES",
@@ -15,6 +16,7 @@ __all__ = [
     "Reason",
     "Source",
     "TokenStatus",
+    "left_unseen",
 ]
 
 
@@ -65,12 +67,14 @@ class TokenStatus(StrEnum):
     NO_SHOW = "NO_SHOW"
     COMPLETED = "COMPLETED"
     EXPIRED = "EXPIRED"
+    LEFT = "LEFT"  # came, waited past their patience and went home unseen: holds no seat
 
 
 #: Statuses no operation can change.
-FINAL_STATUSES = frozenset(
-    {TokenStatus.CANCELLED, TokenStatus.NO_SHOW, TokenStatus.COMPLETED, TokenStatus.EXPIRED}
-)
+FINAL_STATUSES = frozenset({
+    TokenStatus.CANCELLED, TokenStatus.NO_SHOW, TokenStatus.COMPLETED, TokenStatus.EXPIRED,
+    TokenStatus.LEFT,
+})  # fmt: skip
 #: Statuses that hold a seat of their slot (a COMPLETED token keeps the seat it was seen in).
 SEATED_STATUSES = frozenset({TokenStatus.ALLOCATED, TokenStatus.COMPLETED})
 #: Statuses of tokens that sit in a slot, seated or waiting: what the engine must know of a slot
@@ -90,7 +94,8 @@ class DecisionKind(StrEnum):
     CANCELLED = "CANCELLED"
     NO_SHOW = "NO_SHOW"
     COMPLETED = "COMPLETED"  # consultation done; the token keeps its seat
-    EXPIRED = "EXPIRED"  # still waitlisted when the slot's day ended
+    EXPIRED = "EXPIRED"  # still waitlisted when the slot's day ended, or after waiting too long
+    LEFT = "LEFT"  # a present patient not called within their patience left unseen
 
 
 class Reason(StrEnum):
@@ -100,6 +105,10 @@ class Reason(StrEnum):
     ``slot_id``, ``related_token_id``), so a reason is a code with a fixed text. Being a ``str``,
     a decision's reason is JSON-ready and stored as its text; frames keep it as a category.
     Members are listed by the decision kind they go with, in :class:`DecisionKind` order.
+
+    One reason is not a member: a ``LEFT`` decision's reason gives the minutes the patient
+    waited, which no field holds (:func:`left_unseen`: ``"left unseen after waiting 31.5
+    minutes"``). It is the one reason carrying a number, and so the one whose text varies.
     """
 
     # ALLOCATED
@@ -115,7 +124,7 @@ class Reason(StrEnum):
     # WAITLISTED
     NO_LATER_SEAT = "bumped; no later free seat that day"
     SLOT_FULL = "slot full; no seated token of lower priority it may bump"
-    # PROMOTED (related: the token whose cancellation or no-show freed the seat)
+    # PROMOTED (related: the token whose cancellation, no-show or leaving freed the seat)
     SEAT_FREED = "best waitlisted token; a seat was freed"
     # CANCELLED
     CANCELLED_SEAT = "cancelled; seat freed"
@@ -124,5 +133,26 @@ class Reason(StrEnum):
     DID_NOT_COME = "did not come; seat freed"
     # COMPLETED
     SEEN = "seen by the doctor"
-    # EXPIRED
+    # EXPIRED (the driver decides when; the engine records which of these it was)
     DAY_ENDED = "still waitlisted at day end"
+    WAITED_TOO_LONG = "waitlisted past the waitlist expiry"
+    # LEFT: see left_unseen
+
+
+def left_unseen(minutes: float) -> str:
+    """The reason of a LEFT decision: ``"left unseen after waiting M minutes"``, M being
+    ``minutes`` rounded to one decimal, without a trailing ``.0`` (30 -> "30", 31.46 -> "31.5").
+
+    ``minutes`` must be a finite number of 0 or more (InvalidInput otherwise): the time the
+    patient waited, which the driver knows (from their arrival) and the engine does not.
+    """
+    if isinstance(minutes, int | float) and not isinstance(minutes, bool):
+        try:
+            waited = float(minutes) + 0.0  # (+ 0.0: -0.0 waited no less than 0.0, and reads "0")
+        except OverflowError:  # a whole number past every float
+            waited = math.inf
+        if 0.0 <= waited < math.inf:
+            # fixed-point, not "g": 123456.7 minutes must not read "123457" or "1.23457e+05"
+            shown = f"{waited:.1f}".removesuffix(".0")
+            return f"left unseen after waiting {shown} minutes"
+    raise InvalidInput(f"minutes waited must be a finite number of 0 or more, not {minutes!r}")

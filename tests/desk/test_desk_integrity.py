@@ -1,5 +1,5 @@
-"""The desk refuses to save a state the engine calls inconsistent, even under ``python -O``, and
-migrates an older store in place."""
+"""The desk refuses to save a state the engine calls inconsistent, even under ``python -O``,
+migrates an older store in place, and works on a store made before a status or kind existed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 from desk_helpers import snapshot
 
 from opd_sim.engine import Decision
-from opd_sim.store import SCHEMA_VERSION, Desk
+from opd_sim.store import APPLICATION_ID, SCHEMA_VERSION, Desk
+from opd_sim.store.schema import TABLES
 
 DAY = "2026-11-24"
 
@@ -73,3 +74,50 @@ def test_a_version_1_store_is_migrated_with_its_audit_trail(tmp_path: Path) -> N
     assert columns == ["id", *Decision._fields, "recorded_at"]
     assert rows == [("ALLOCATED", 1, 1), ("ALLOCATED", 1, 1), ("BUMPED", 1, 1),
                     ("WAITLISTED", 1, 1)]  # fmt: skip
+
+
+def _day_at_the_desk(db: Path) -> list[tuple]:
+    """Book, bump, cancel (promoting) and mark a no-show (promoting); the audit trail."""
+    with Desk(db, clock=lambda: 1_700_000_000.0) as desk:
+        desk.add_doctor("Dr Rao")
+        desk.add_slot(1, f"{DAY}T09:00", f"{DAY}T09:20", 1)
+        desk.book(1, "WALKIN", "Asha")
+        desk.book(1, "PAID", "Bala")  # bumps Asha, who waits (no later slot)
+        desk.book(1, "ONLINE", "Chitra")
+        desk.cancel(2)  # Chitra (ONLINE) is promoted before Asha (WALKIN)
+        desk.no_show(3)  # then Asha
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, token_id, related_token_id, reason FROM audit"
+                            " ORDER BY id").fetchall()  # fmt: skip
+    conn.close()
+    return rows
+
+
+def test_a_store_made_before_patients_could_leave_unseen_works_as_a_new_one(
+    tmp_path: Path,
+) -> None:
+    """A store made before LEFT existed has token and audit CHECKs without it (the same schema
+    version: the desk never writes LEFT, having no command for it). It keeps working exactly as a
+    new store, whose CHECKs admit LEFT."""
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    conn = sqlite3.connect(old)
+    for statement in TABLES:  # today's tables as they were made before LEFT
+        conn.execute(statement.replace(", 'LEFT'", ""))
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.commit()
+    conn.close()
+    trail = _day_at_the_desk(old)
+    assert trail == _day_at_the_desk(new)
+    assert [(kind, token) for kind, token, _, _ in trail] == [
+        ("ALLOCATED", 1), ("ALLOCATED", 2), ("BUMPED", 1), ("WAITLISTED", 1), ("WAITLISTED", 3),
+        ("CANCELLED", 2), ("PROMOTED", 3), ("NO_SHOW", 3), ("PROMOTED", 1),
+    ]  # fmt: skip
+    for db, admits in ((old, False), (new, True)):
+        with sqlite3.connect(db) as conn:
+            tables = " ".join(sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema"
+                                                            " WHERE sql IS NOT NULL"))
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.close()
+        assert ("'LEFT'" in tables, version) == (admits, SCHEMA_VERSION)
+        assert tables.count("'EXPIRED'") == 2  # the status and the kind: the CHECKs are there

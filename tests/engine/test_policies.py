@@ -22,7 +22,8 @@ def engine_with(policy: str, **params: object) -> Engine:
 
 def test_registry_lists_the_shipped_policies() -> None:
     """The default and the alternative policies are all registered by name."""
-    shipped = {"priority-bump", "fifo", "bump-cap", "emergency-cap", "noshow-overbook", "reserved"}
+    shipped = {"priority-bump", "fifo", "bump-cap", "emergency-cap", "noshow-overbook", "reserved",
+               "aging"}
     assert shipped <= set(policy_names())
     assert make_policy("priority-bump").name == "priority-bump"
 
@@ -106,6 +107,15 @@ def test_a_user_policy_plugs_in_without_editing_the_engine() -> None:
         ("noshow-overbook", {"no_show_rate": 1.0}, "no_show_rate must be a number in [0, 1)"),
         ("reserved", {"reserved": {"WALKIN": 1, "walkin": 2}}, "WALKIN is reserved twice"),
         ("reserved", {"reserved": {"VIP": 1}}, "unknown source 'VIP'"),
+        ("aging", {"minutes_per_level": 0}, "minutes_per_level must be a positive finite number"),
+        ("aging", {"minutes_per_level": -60}, "minutes_per_level must be a positive finite"),
+        ("aging", {"minutes_per_level": float("inf")}, "not inf"),
+        ("aging", {"minutes_per_level": float("nan")}, "not nan"),
+        ("aging", {"minutes_per_level": True}, "not True"),
+        ("aging", {"minutes_per_level": "2h"}, "not '2h'"),
+        ("aging", {"max_bumps": -1}, "max_bumps must be a whole number of 0 or more"),
+        ("aging", {"max_bumps": 1.5}, "max_bumps must be a whole number of 0 or more"),
+        ("aging", {"levels": 2}, "does not take levels (takes: max_bumps, minutes_per_level)"),
     ],
 )
 def test_bad_policy_choices_are_clear_errors(name: str, params: dict, fragment: str) -> None:

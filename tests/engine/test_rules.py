@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from opd_sim.engine import Engine, Source, TokenStatus
-from opd_sim.errors import TokenStateError
+from opd_sim.engine import Decision, DecisionKind, Engine, Reason, Source, TokenStatus
+from opd_sim.errors import InvalidInput, TokenStateError
 from tests.engine.conftest import trace
 
 
@@ -221,3 +221,150 @@ def test_decisions_explain_a_token(engine: Engine) -> None:
         ("ALLOCATED", 1), ("ALLOCATED", 2), ("BUMPED", 1), ("WAITLISTED", 1), ("PROMOTED", 1)
     ]
     assert all(d.reason for d in engine.log)
+
+
+def test_a_walkin_who_leaves_after_30_minutes_frees_the_seat_for_the_next(engine: Engine) -> None:
+    """A seated walk-in not called within their patience leaves unseen: LEFT, the reason giving
+    the minutes waited, and the seat goes to the best waitlisted token, as for a cancellation."""
+    slot = engine.add_slot(1, 540, 560, capacity=1)
+    engine.book(slot.id, "WALKIN", "Bala", at=530)
+    engine.book(slot.id, "WALKIN", "Chitra", at=535)
+    engine.book(slot.id, "WALKIN", "Dev", at=536)
+    outcome = engine.leave(1, at=570, waited_minutes=30)
+    walkin = Source.WALKIN
+    assert outcome.decisions == [
+        Decision(570, DecisionKind.LEFT, 1, walkin, 1, 1, None,
+                 "left unseen after waiting 30 minutes", 0, 1),
+        Decision(570, DecisionKind.PROMOTED, 2, walkin, 1, 1, 1, Reason.SEAT_FREED, 1, 1),
+    ]  # fmt: skip
+    assert engine.log[-2:] == outcome.decisions
+    assert outcome.token.status is TokenStatus.LEFT and outcome.token is engine.tokens[1]
+    assert engine.tokens[2].status is TokenStatus.ALLOCATED
+    assert list(slot.seated) == [engine.tokens[2]] and list(slot.waitlist) == [engine.tokens[3]]
+    assert [(d.kind.value, d.token_id) for d in engine.history(1)] == [
+        ("ALLOCATED", 1), ("LEFT", 1), ("PROMOTED", 2)
+    ]
+    assert list(engine.problems()) == []
+
+
+def test_a_waitlisted_walkin_who_leaves_leaves_the_waitlist(engine: Engine) -> None:
+    """A walk-in waiting on the waitlist may leave too: no seat frees, nobody is promoted."""
+    slot = engine.add_slot(1, 540, 560, capacity=1)
+    engine.book(slot.id, "ONLINE", "Asha", at=480)
+    engine.book(slot.id, "WALKIN", "Bala", at=530)
+    engine.book(slot.id, "WALKIN", "Chitra", at=531)
+    outcome = engine.leave(2, at=561.46, waited_minutes=31.46)
+    assert outcome.decisions == [
+        Decision(561.46, DecisionKind.LEFT, 2, Source.WALKIN, 1, 1, None,
+                 "left unseen after waiting 31.5 minutes", 1, 1),
+    ]  # fmt: skip
+    assert engine.tokens[2].status is TokenStatus.LEFT
+    assert list(slot.waitlist) == [engine.tokens[3]] and list(slot.seated) == [engine.tokens[1]]
+    assert list(engine.problems()) == []
+
+
+def test_a_leaver_in_an_overbooked_slot_frees_no_seat(engine: Engine) -> None:
+    """As for a cancellation: leaving an overbooked slot may leave it full, promoting nobody."""
+    slot = engine.add_slot(1, 540, 560, capacity=1)
+    engine.book(slot.id, "ONLINE", at=500)
+    engine.book(slot.id, "EMERGENCY", at=545)
+    engine.book(slot.id, "ONLINE", at=546)
+    assert trace(engine.leave(1, at=600, waited_minutes=60).decisions) == [("LEFT", 1, 1, None)]
+    assert engine.tokens[3].status is TokenStatus.WAITLISTED
+
+
+def test_a_leaving_patient_may_wait_a_fraction_of_a_minute_or_none(engine: Engine) -> None:
+    """The minutes are rounded to one decimal and written without a trailing .0."""
+    slot = engine.add_slot(1, 540, 560, capacity=4)
+    for _ in range(4):
+        engine.book(slot.id, "WALKIN")
+    reasons = [engine.leave(token, at=560, waited_minutes=minutes).decisions[0].reason
+               for token, minutes in ((1, 0), (2, 0.04), (3, 12.25), (4, 90.0))]  # fmt: skip
+    assert reasons == [
+        "left unseen after waiting 0 minutes", "left unseen after waiting 0 minutes",
+        "left unseen after waiting 12.2 minutes", "left unseen after waiting 90 minutes",
+    ]
+
+
+def _with_doctor(engine: Engine) -> None:
+    engine.start_consult(1)
+
+
+@pytest.mark.parametrize(
+    ("prepare", "fragment"),
+    [
+        (lambda e: e.complete(1), "it is COMPLETED; only an ALLOCATED or WAITLISTED token can"
+                                  " leave unseen"),
+        (_with_doctor, "it is ALLOCATED and with the doctor; only an ALLOCATED token not with the"
+                       " doctor, or a WAITLISTED token, can leave unseen"),
+        (lambda e: e.leave(1, at=560, waited_minutes=20), "it is LEFT; only an ALLOCATED or"
+                                                          " WAITLISTED token can leave unseen"),
+        (lambda e: e.cancel(1), "it is CANCELLED;"),
+        (lambda e: e.no_show(1), "it is NO_SHOW;"),
+    ],
+    ids=["completed", "with the doctor", "left", "cancelled", "no-show"],
+)
+def test_only_a_present_patient_not_yet_called_can_leave_unseen(engine: Engine, prepare,
+                                                               fragment: str) -> None:  # fmt: skip
+    """Leaving is refused by the rules (exit 3) for a seen patient, one with the doctor, one who
+    has already left, cancelled or not come; the refusal changes nothing."""
+    slot = engine.add_slot(1, 540, 560, capacity=1)
+    engine.book(slot.id, "WALKIN", at=530)
+    engine.book(slot.id, "WALKIN", at=531)
+    prepare(engine)
+    before = [(t.id, t.status, t.slot_id) for t in engine.tokens.values()], list(engine.log)
+    with pytest.raises(TokenStateError) as refused:
+        engine.leave(1, at=600, waited_minutes=70)
+    assert refused.value.exit_code == 3
+    assert str(refused.value).startswith("cannot record the leaving of token 1: ")
+    assert fragment in str(refused.value)
+    assert ([(t.id, t.status, t.slot_id) for t in engine.tokens.values()],
+            list(engine.log)) == before  # fmt: skip
+
+
+@pytest.mark.parametrize("minutes", [-1, -0.01, float("nan"), float("inf"), True, "30", None,
+                                     10**400])  # fmt: skip
+def test_the_minutes_waited_must_be_a_finite_number_of_0_or_more(
+    engine: Engine, minutes: object
+) -> None:
+    """A leave with an impossible wait is malformed input (exit 2), and decides nothing."""
+    slot = engine.add_slot(1, 540, 560, capacity=1)
+    engine.book(slot.id, "WALKIN", at=530)
+    with pytest.raises(InvalidInput, match="minutes waited must be a finite number of 0 or more"):
+        engine.leave(1, at=570, waited_minutes=minutes)  # type: ignore[arg-type]
+    assert engine.tokens[1].status is TokenStatus.ALLOCATED and len(engine.log) == 1
+
+
+def test_a_token_waitlisted_too_long_expires_with_that_reason(engine: Engine) -> None:
+    """The driver decides when a waitlisted token has waited too long; the engine records why."""
+    slot = engine.add_slot(1, 540, 560, capacity=1)
+    engine.book(slot.id, "PAID", at=0)
+    engine.book(slot.id, "ONLINE", at=10)
+    engine.book(slot.id, "WALKIN", at=20)
+    outcome = engine.expire(2, at=40, reason=Reason.WAITED_TOO_LONG)
+    assert outcome.decisions == [
+        Decision(40, DecisionKind.EXPIRED, 2, Source.ONLINE, 1, 1, None, Reason.WAITED_TOO_LONG,
+                 1, 1),
+    ]  # fmt: skip
+    assert outcome.decisions[0].reason == "waitlisted past the waitlist expiry"
+    assert engine.tokens[2].status is TokenStatus.EXPIRED
+    assert list(slot.waitlist) == [engine.tokens[3]]
+    # the day's end still expires the rest for that reason
+    assert [(d.token_id, d.reason) for d in engine.expire_day(1, 0, at=1440)] == [
+        (3, Reason.DAY_ENDED)
+    ]
+    assert engine.expire(  # the reason's text is the reason too
+        engine.book(slot.id, "WALKIN", at=1500).token.id, at=1560,
+        reason="waitlisted past the waitlist expiry",
+    ).decisions[0].reason is Reason.WAITED_TOO_LONG
+
+
+@pytest.mark.parametrize("reason", [Reason.SEEN, Reason.CANCELLED_WAITING, "too long", None, 3])
+def test_a_token_expires_only_for_an_expiry_reason(engine: Engine, reason: object) -> None:
+    """expire takes the reasons of EXPIRED decisions only (exit 2 otherwise), deciding nothing."""
+    slot = engine.add_slot(1, 540, 560, capacity=1)
+    engine.book(slot.id, "PAID")
+    engine.book(slot.id, "ONLINE")
+    with pytest.raises(InvalidInput, match="an expiry's reason must be one of"):
+        engine.expire(2, at=40, reason=reason)  # type: ignore[arg-type]
+    assert engine.tokens[2].status is TokenStatus.WAITLISTED and len(engine.log) == 2

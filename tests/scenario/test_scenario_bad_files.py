@@ -255,7 +255,7 @@ BAD = [
         ONE_DOCTOR + "policy: {name: lottery}\n",
         "2:16",
         "policy.name",
-        "unknown policy 'lottery' (known: bump-cap, emergency-cap, fifo,",
+        "unknown policy 'lottery' (known: aging, bump-cap, emergency-cap, fifo,",
     ),
     Bad(
         "unknown-policy-parameter",
