@@ -128,7 +128,7 @@ def test_values_other_than_numbers_become_text_columns() -> None:
         ({"policy.params.max_bumps": [1]}, "policy 'priority-bump' does not take max_bumps"),
         ({"sessions.0.close": ["09:10"], "sessions.1.close": ["14:10"]},
          "--set sessions.0.close=09:10 --set sessions.1.close=14:10: slot_minutes: a 15-minute "
-         "slot does not fit in any of the sessions"),
+         "slot does not fit in any session"),
         ({"policy.name": ["fifo", "bump-cap"], "policy.params.max_bumps": [1]},
          "--set policy.name=fifo --set policy.params.max_bumps=1: policy.params.max_bumps: "
          "policy 'fifo' does not take max_bumps"),
