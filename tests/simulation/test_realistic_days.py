@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opd_sim.engine import Source
+from opd_sim.engine import Source, make_policy
 from opd_sim.scenario import Scenario, scenario_from_text
 from opd_sim.simulation import (
     Opd,
@@ -40,10 +40,27 @@ def _run(opd: Opd) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     return decisions, patients, summarize(opd, decisions, patients)
 
 
-def _walk_ins(scenario: Scenario, arrivals: list[tuple[float, float, float]]) -> Opd:
-    """An OPD whose only demand is walk-ins at given minutes, each with its consultation time
-    and patience (NaN: stays however long it takes), in place of drawn ones."""
-    opd = Opd(scenario, replication_seeds(0, 1)[0])
+def _walk_ins(scenario: Scenario, arrivals: list[tuple[float, float, float]],
+              source: Source = Source.WALKIN, then: list[tuple[float, float, float]] = (),
+              then_source: Source = Source.ONLINE, policy: str | None = None) -> Opd:  # fmt: skip
+    """An OPD whose only demand is patients turning up unbooked at given minutes (walk-ins,
+    then patients of ``then_source`` turning up unbooked too), each with its consultation
+    time and patience (NaN: stays however long it takes), in place of drawn ones."""
+    opd = Opd(scenario, replication_seeds(0, 1)[0],
+              None if policy is None else make_policy(policy))  # fmt: skip
+    cohorts = [_cohort(scenario, arrivals, source)]
+    if then:
+        cohorts.append(_cohort(scenario, list(then), then_source))
+    times = np.concatenate([c.requested_at for c in cohorts])
+    which = np.concatenate([np.full(len(c.requested_at), k) for k, c in enumerate(cohorts)])
+    within = np.concatenate([np.arange(len(c.requested_at)) for c in cohorts])
+    order = np.argsort(times, kind="stable")
+    opd.requests = Requests(cohorts, times[order], np.stack([which[order], within[order]], 1))
+    return opd
+
+
+def _cohort(scenario: Scenario, arrivals: list[tuple[float, float, float]],
+            source: Source) -> Cohort:  # fmt: skip
     n = len(arrivals)
     times, consult, patience = (np.array(column, dtype=float) for column in zip(*arrivals,
                                                                                strict=True))
@@ -54,10 +71,8 @@ def _walk_ins(scenario: Scenario, arrivals: list[tuple[float, float, float]]) ->
         patience=patience, consult_column=(0,) * len(scenario.doctors),
     )  # fmt: skip
     none = np.full(n, -1)
-    cohort = Cohort(Source.WALKIN, times, (times // 1440).astype(np.int64), none, none,
-                    np.zeros(n), drawn)  # fmt: skip
-    opd.requests = Requests([cohort], times, np.stack([np.zeros(n, np.int64), np.arange(n)], 1))
-    return opd
+    return Cohort(source, times, (times // 1440).astype(np.int64), none, none, np.zeros(n),
+                  drawn, on_the_day=source is not Source.WALKIN)  # fmt: skip
 
 
 def _trace(decisions: pd.DataFrame) -> list[tuple[Any, ...]]:
@@ -342,3 +357,35 @@ def test_the_last_doctor_of_a_shared_queue_stays_to_see_everyone() -> None:
     for doctor in ("a", "b"):
         assert summary["by_doctor"][doctor]["overtime_minutes"] == 80.0
     assert patients["consult_end"].max() == 14 * 60 + 20
+
+
+AGING_DAY = """
+sessions: [{open: "09:00", close: "12:00"}]
+slot_minutes: 60
+doctors: [{id: a, seats_per_slot: 1}]
+"""
+
+
+def test_aging_lifts_a_walk_in_above_an_online_booking() -> None:
+    """One seat an hour. Walk-ins at 09:00, 09:01 and 09:02 take the 09:00, 10:00 and 11:00
+    seats; the doctor sees the first until 10:00 and the second until 11:10. At 11:05 an ONLINE
+    patient turns up unbooked and finds every seat taken: under ``priority-bump`` it bumps the
+    11:00 walk-in (priority 5 < 4), who has no later seat and waits; under ``aging`` with 60
+    minutes a level,
+    that walk-in has waited 123 minutes since its request and stands at priority 3, above
+    ONLINE, so it keeps its seat and the ONLINE patient waits instead."""
+    walk_ins = [(NINE, 60, math.nan), (NINE + 1, 70, math.nan), (NINE + 2, 30, math.nan)]
+    online = [(NINE + 125, 10, math.nan)]
+    standard = _walk_ins(_day(AGING_DAY), walk_ins, then=online, policy="priority-bump")
+    decisions, _patients, _summary = _run(standard)
+    assert [step for step in _trace(decisions) if step[0] == 665.0] == [
+        (665.0, "ALLOCATED", 4, 3, "took the seat of a lower-priority token"),
+        (665.0, "BUMPED", 3, 4, "displaced by a token of strictly higher priority"),
+        (665.0, "WAITLISTED", 3, 4, "bumped; no later free seat that day"),
+    ]
+    aged = _walk_ins(_day(AGING_DAY + "policy: {name: aging, params: {minutes_per_level: 60}}\n"),
+                     walk_ins, then=online)  # fmt: skip
+    decisions, _patients, _summary = _run(aged)
+    assert [step for step in _trace(decisions) if step[0] == 665.0] == [
+        (665.0, "WAITLISTED", 4, None, "slot full; no seated token of lower priority it may bump")]
+    assert "BUMPED" not in set(decisions["kind"].astype(str))
