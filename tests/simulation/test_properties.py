@@ -14,7 +14,7 @@ from opd_sim.simulation.checks import frame_problems
 POLICIES = [
     ("priority-bump", {}), ("fifo", {}), ("bump-cap", {"max_bumps": 1}),
     ("emergency-cap", {"max_overbook": 0}), ("reserved", {"reserved": {"WALKIN": 1}}),
-    ("noshow-overbook", {"no_show_rate": 0.25}),
+    ("noshow-overbook", {"no_show_rate": 0.25}), ("aging", {"minutes_per_level": 30}),
 ]  # fmt: skip
 rates = st.floats(min_value=0, max_value=12)
 # doctors' own rosters (None: the scenario's sessions): shorter, split, later
