@@ -7,7 +7,7 @@ streams in, so a scenario stays plain data.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -143,7 +143,24 @@ class Exponential(_Dist):
         return 2 * self.mean**2
 
 
-class LogNormal(_Dist):
+class _ByMeanAndSd(_Dist):
+    """A distribution given by its own ``mean`` and ``sd`` (fields of the subclass), which are
+    then its moments: E[X] = mean, E[X^2] = mean^2 + sd^2."""
+
+    if TYPE_CHECKING:  # declared by each subclass, after its ``dist``, with its own bounds
+        mean: float
+        sd: float
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+    @property
+    def second_moment(self) -> float:
+        return self.mean**2 + self.sd**2
+
+
+class LogNormal(_ByMeanAndSd):
     """Lognormal given by its own ``mean`` and ``sd`` (not those of the underlying normal)."""
 
     dist: Literal["lognormal"]
@@ -169,14 +186,6 @@ class LogNormal(_Dist):
     def draw(self, rng: Any, size: int) -> Any:
         mu, sigma = self.numpy_parameters()
         return rng.lognormal(mu, sigma, size)
-
-    @property
-    def mean_value(self) -> float:
-        return self.mean
-
-    @property
-    def second_moment(self) -> float:
-        return self.mean**2 + self.sd**2
 
 
 class Normal(_Dist):
@@ -304,7 +313,7 @@ class Empirical(_Dist):
         return self._p() or [1 / len(self.values)] * len(self.values)
 
 
-class Gamma(_Dist):
+class Gamma(_ByMeanAndSd):
     """Gamma given by its ``mean`` and ``sd`` (shape ``(mean/sd)^2``, scale ``sd^2/mean``)."""
 
     dist: Literal["gamma"]
@@ -331,14 +340,6 @@ class Gamma(_Dist):
     def draw(self, rng: Any, size: int) -> Any:
         shape, scale = self.numpy_parameters()
         return rng.gamma(shape, scale, size)
-
-    @property
-    def mean_value(self) -> float:
-        return self.mean
-
-    @property
-    def second_moment(self) -> float:
-        return self.mean**2 + self.sd**2
 
 
 class Erlang(_Dist):
