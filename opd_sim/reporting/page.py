@@ -26,7 +26,7 @@ h3 { font-size: 1.05rem; margin-top: 1.4rem; }
 p.lead { color: #57606a; margin-top: 0; }
 p.note { color: #57606a; font-size: 0.9rem; }
 table { border-collapse: collapse; margin: 0.4rem 0 1.2rem; font-size: 0.92rem; }
-th, td { border-bottom: 1px solid #d8dee4; padding: 0.25rem 0.7rem; text-align: left;
+th, td { border-bottom: 1px solid #d8dee4; padding: 0.25rem 0.55rem; text-align: left;
          vertical-align: top; }
 thead th { border-bottom: 2px solid #8c959f; background: #f6f8fa; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
