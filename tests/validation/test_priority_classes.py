@@ -35,23 +35,8 @@ def classes(base: Scenario) -> tuple[list[float], list[float], list[float]]:
         dist = doctor.consult_minutes_by_source[source.lower()]  # the schema keys sources so
         rates.append(per_hour[source] / 60)
         means.append(dist.mean_value)
-        seconds.append(second_moment(dist))
+        seconds.append(dist.second_moment)  # exact, and checked by test_distribution_moments
     return rates, means, seconds
-
-
-def second_moment(dist: object) -> float:
-    """E[S^2] of a consultation distribution used here."""
-    kind = dist.dist  # type: ignore[attr-defined]
-    if kind == "fixed":
-        return dist.value**2  # type: ignore[attr-defined]
-    if kind == "exponential":
-        return 2 * dist.mean**2  # type: ignore[attr-defined]
-    if kind == "lognormal":
-        return theory.lognormal_second_moment(dist.mean, dist.sd)  # type: ignore[attr-defined]
-    if kind == "uniform":
-        low, high = dist.low, dist.high  # type: ignore[attr-defined]
-        return (low * low + low * high + high * high) / 3
-    raise ValueError(kind)
 
 
 @functools.cache
