@@ -139,11 +139,14 @@ def _print(document: dict[str, Any], shown: int) -> None:
                 where = f"row {skip['row']}: " if skip["row"] is not None else ""
                 out.write(f"  {where}{skip['event']} of token {skip['token']}: "
                           f"{skip['reason']}\n")  # fmt: skip
-        rows = [row for row in entry["counts"] if row["actual"] or row["replayed"]]
-        for row in rows:
-            row["change"] = f"{row['replayed'] - row['actual']:+d}" if (
-                row["replayed"] != row["actual"]) else ""
-        print_table(rows, ["source", "decision", "actual", "replayed", "change"])
+        # a requests file's "actual" column is the baseline policy's replay
+        first = "actual" if document["baseline"] == "actual" else "baseline"
+        rows = [{"source": row["source"], "decision": row["decision"], first: row["actual"],
+                 "replayed": row["replayed"],
+                 "change": f"{row['replayed'] - row['actual']:+d}"
+                 if row["replayed"] != row["actual"] else ""}
+                for row in entry["counts"] if row["actual"] or row["replayed"]]  # fmt: skip
+        print_table(rows, ["source", "decision", first, "replayed", "change"])
         changed = entry["changed"]
         more = f", the first {shown}" if len(changed) > shown else ""
         out.write(f"changed tokens: {len(changed)}{more}\n")
@@ -166,10 +169,20 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     given.add_argument("--db", metavar="PATH", help="the booking store, read only "
                        "(default: $OPD_SIM_DB, else ./opd.db)")  # fmt: skip
     given.add_argument("--requests", metavar="FILE.csv", help="a requests CSV file instead")
-    sub.add_argument("--policy", action="append", default=[], metavar="NAME[:k=v,...]",
-                     help="a policy, with parameters if any (repeat; default priority-bump)")
+    sub.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        metavar="NAME[:k=v,...]",
+        help="a policy, with parameters if any (repeat; default priority-bump)",
+    )
     sub.add_argument("--out", metavar="DIR", help="also write, per policy, DIR/POLICY/ with "
                      "comparison.json and changed_tokens.csv")  # fmt: skip
-    sub.add_argument("--show", type=int, default=DEFAULT_SHOWN, metavar="N",
-                     help=f"changed tokens printed per policy (default {DEFAULT_SHOWN})")
+    sub.add_argument(
+        "--show",
+        type=int,
+        default=DEFAULT_SHOWN,
+        metavar="N",
+        help=f"changed tokens printed per policy (default {DEFAULT_SHOWN})",
+    )
     sub.set_defaults(handler=_replay)
