@@ -35,6 +35,7 @@ COMMANDS = {
     "compare": "opd_sim.cli.compare:add_commands",
     "sweep": "opd_sim.cli.sweep:add_commands",
     "report": "opd_sim.cli.report:add_commands",
+    "replay": "opd_sim.cli.replay:add_commands",
 }
 
 
