@@ -777,7 +777,8 @@ def _waitlist(page: Page, run: _Run) -> None:
 def _history_provenance(page: Page, run: _Run) -> None:
     """Where a history of bookings came from: the store, when it was exported, its doctors."""
     m, s = run.manifest, run.summary
-    counts = m.get("counts") if isinstance(m.get("counts"), dict) else {}
+    listed = m.get("counts")
+    counts: dict[str, Any] = listed if isinstance(listed, dict) else {}
     doctors = m.get("doctors") or s.get("doctor_names")
     versions = m.get("versions")
     rows = [
