@@ -11,7 +11,7 @@ import pytest
 from opd_sim.engine import TokenStatus
 
 ROOT = Path(__file__).resolve().parents[1]
-DRIVERS = ("opd_sim/simulation", "opd_sim/store")
+DRIVERS = ("opd_sim/simulation", "opd_sim/store", "opd_sim/history")
 ENGINE_STATE = {"seated", "waitlist"}  # a slot's own lists
 POLICY_HOOKS = {"seats", "may_seat", "may_overbook", "victim", "bumpable", "priority_at"}
 STATUS_NAMES = {status.value for status in TokenStatus}

@@ -25,7 +25,9 @@ EXPIRED = DecisionKind.EXPIRED.value
 CANCELLED = DecisionKind.CANCELLED.value
 LEFT = DecisionKind.LEFT.value  # a decision kind and a token status alike
 
-#: Final statuses, as the patients frame's ``status`` holds them.
+#: Final statuses, as the patients frame's ``status`` holds them (and ALLOCATED, which a
+#: recorded history's tokens may still hold).
+ALLOCATED_STATUS = TokenStatus.ALLOCATED.value
 COMPLETED_STATUS = TokenStatus.COMPLETED.value
 EXPIRED_STATUS = TokenStatus.EXPIRED.value
 LEFT_STATUS = TokenStatus.LEFT.value

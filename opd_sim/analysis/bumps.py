@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from opd_sim.analysis._frames import (
+    ALLOCATED_STATUS,
     BUMPED,
     CANCELLED,
     COMPLETED_STATUS,
@@ -42,6 +43,10 @@ FATES = (
     "expired_waiting_too_long",  # waitlisted for the scenario's waitlist_expiry_minutes
     "cancelled_while_waitlisted",  # left the waitlist by cancelling
     "left_unseen_while_waitlisted",  # came, and went home from the waitlist
+    # only in a recorded history (opd-sim export), whose tokens need not have ended yet:
+    "reallocated_holding_seat",  # moved, and still holds the seat
+    "promoted_holding_seat",  # waitlisted, promoted, and still holds the seat
+    "still_waitlisted",  # waitlisted, and still waiting
 )
 
 def who_bumped_whom(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -106,22 +111,26 @@ def bumped_fates(decisions: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFram
     Not seen: the patient cancelled or did not come. Left unseen: the patient came and went
     home before being called in, having waited their patience (``patience_minutes``). The two
     expiries add up to the bumped tokens that ended EXPIRED, told apart by their decision's
-    reason.
+    reason. The last three fates are of tokens that have not ended: a recorded history's
+    (``opd-sim export``), never a finished simulated run's.
     """
     routes = _after_last_bump(decisions)
     status = patients.set_index(["replication", "token_id"])[["source", "status"]]
     fates = routes.join(status, how="left")
     final = fates["status"].astype(str)
     seen, left = final == COMPLETED_STATUS, final == LEFT_STATUS
+    holding = final == ALLOCATED_STATUS  # seated still: a history not yet over
+    ended = ~seen & ~left & ~holding
     reallocated = fates["route"] == REALLOCATED
     waitlisted = fates["route"] == WAITLISTED
     promoted = waitlisted & (fates["then"] == PROMOTED)
     expired = waitlisted & (fates["then"] == EXPIRED)
     fate = np.select(
-        [reallocated & seen, reallocated & ~seen & ~left, reallocated & left,
-         promoted & seen, promoted & ~seen & ~left, promoted & left,
+        [reallocated & seen, reallocated & ended, reallocated & left,
+         promoted & seen, promoted & ended, promoted & left,
          expired & (fates["why"] == DAY_ENDED), expired & (fates["why"] == WAITED_TOO_LONG),
-         waitlisted & (fates["then"] == CANCELLED), waitlisted & (fates["then"] == LEFT)],
+         waitlisted & (fates["then"] == CANCELLED), waitlisted & (fates["then"] == LEFT),
+         reallocated & holding, promoted & holding, waitlisted & fates["then"].isna()],
         list(FATES), default="",
     )  # fmt: skip
     if (fate == "").any():  # a route the engine does not take: say so rather than miscount

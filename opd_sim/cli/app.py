@@ -29,6 +29,7 @@ COMMANDS = {
     "doctor": "opd_sim.cli.desk:add_doctor_commands",
     "slot": "opd_sim.cli.desk:add_slot_commands",
     "token": "opd_sim.cli.desk:add_token_commands",
+    "export": "opd_sim.cli.export:add_commands",
     "validate": "opd_sim.cli.validate:add_commands",
     "run": "opd_sim.cli.simulate:add_commands",
     "simulate-day": "opd_sim.cli.simulate:add_commands",

@@ -62,3 +62,5 @@ class History:
     decisions: tuple[Decision, ...] = field(default=())
     #: where the history came from, for people: "store opd.db", "replay of opd.db under fifo"
     origin: str = ""
+    #: the schema version of the store it was read from (0: not read from a store)
+    schema_version: int = 0

@@ -52,6 +52,9 @@ SECTIONS = ("Summary", "Waits and delays", "Overbooking and slot fill", "Doctors
 
 SOURCES = [source.name for source in Source]
 _ALL = "all"  # the headline table's row of every source together
+#: What a booking desk's history cannot show, said where waits or doctors' time would be.
+NO_CONSULTATIONS = ("The booking desk records no consultations: waits and doctors' time are "
+                    "not known.")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,12 @@ class _Run:
         if self.analyses is not None:
             return self.analyses[name]
         return ANALYSES[name](self.decisions, self.patients, self.slots, self.replications)
+
+    @property
+    def consultations(self) -> bool:
+        """Whether the run records consultations: a simulated run does; a booking desk's
+        history (``opd-sim export``) does not, so its waits and doctors' time are unknown."""
+        return self.summary.get("consultations_recorded") is not False
 
     @property
     def count(self) -> int:
@@ -186,7 +195,9 @@ def _source_counts(patients: pd.DataFrame) -> dict[str, dict[str, int]]:
     status = patients["status"].astype(str)
     parts = pd.DataFrame({"tokens": 1, "seen": status == "COMPLETED",
                           "bumps": patients["times_bumped"], "expired": status == "EXPIRED",
-                          "left_unseen": status == "LEFT"},
+                          "left_unseen": status == "LEFT", "holding": status == "ALLOCATED",
+                          "waitlisted": status == "WAITLISTED",
+                          "cancelled": status == "CANCELLED", "no_show": status == "NO_SHOW"},
                          index=patients.index).astype(np.int64)  # fmt: skip
     source = pd.Categorical(patients["source"].astype(str), categories=SOURCES)
     table = parts.groupby(source, observed=False).sum()
@@ -228,6 +239,8 @@ def _what_happened(run: _Run) -> str:
         where = (f" over {number(days)} {_plural(days, 'day')} with {number(doctors)} "
                  f"{_plural(doctors, 'doctor')}")  # fmt: skip
     text = "Per replication, on average, " if run.count > 1 else ""
+    if not run.consultations:
+        return text + _as_booked(run, where)
     endings = [f"{run.number(s.get('completed'))} were seen",
                f"{run.number(s.get('cancellations'))} cancelled",
                f"{run.number(s.get('no_shows'))} did not come", _expiries(run)]  # fmt: skip
@@ -243,9 +256,46 @@ def _what_happened(run: _Run) -> str:
                    f"{run.number(bumped)} {_plural(bumped, 'time')}.")  # fmt: skip
 
 
+def _as_booked(run: _Run, where: str) -> str:
+    """What happened, in words, in a history of bookings: where the tokens stand now."""
+    s = run.summary
+    stands = [f"{run.number(s.get('still_allocated'))} hold a seat",
+              f"{run.number(s.get('still_waitlisted'))} are waitlisted",
+              f"{run.number(s.get('cancellations'))} cancelled",
+              f"{run.number(s.get('no_shows'))} did not come"]  # fmt: skip
+    for key, words in (("completed", "were seen"), ("expired", "expired")):
+        if s.get(key):
+            stands.append(f"{run.number(s.get(key))} {words}")
+    text = (f"{run.number(s.get('tokens_booked'))} tokens were booked{where}: "
+            f"{', '.join(stands[:-1])} and {stands[-1]}. ")  # fmt: skip
+    bumped = s.get("bumped")
+    if not bumped:
+        return text + "No token was bumped."
+    return text + (f"Tokens lost their seat to a higher priority (were bumped) "
+                   f"{run.number(bumped)} {_plural(bumped, 'time')}.")  # fmt: skip
+
+
+def _booked_summary(page: Page, run: _Run) -> None:
+    """The headline table of a history of bookings: where each source's tokens stand."""
+    counts = _counts_by_replication(run)
+    parts = {"tokens": "tokens", "holding": "holding a seat", "waitlisted": "waitlisted",
+             "cancelled": "cancelled", "no_show": "did not come", "bumps": "bumps"}
+    rows = [[name, *(_estimate(_dig(counts, name, c), _dig(counts, "ci95", name, c), count=True)
+                     for c in parts)] for name in [*SOURCES, _ALL]]  # fmt: skip
+    page.table(["source", *parts.values()], rows, numeric=list(parts.values()))
+    page.text("Holding a seat, waitlisted: where the token stood when the history was "
+              "recorded. Bumps: times a token of the source lost its seat to a higher "
+              f"priority. {NO_CONSULTATIONS}", note=True)  # fmt: skip
+    if len(run.patients):
+        _figure(page, run, "status_by_source.png")
+
+
 def _summary(page: Page, run: _Run) -> None:
     page.section(SECTIONS[0])
     page.text(_what_happened(run))
+    if not run.consultations:
+        _booked_summary(page, run)
+        return
     if run.count > 1:
         page.text(f"Every number in this table is a mean over the {run.count} replications, "
                   "with its 95 % t interval below it in brackets (none where the number was "
@@ -302,6 +352,9 @@ def _summary(page: Page, run: _Run) -> None:
 
 def _waits(page: Page, run: _Run) -> None:
     page.section(SECTIONS[1])
+    if not run.consultations:
+        page.text(NO_CONSULTATIONS)
+        return
     table = waits_by_source(run.patients)
     if not table.at["ALL", "n"]:
         page.text("No patient was seen, so there are no waits to show.")
@@ -413,9 +466,11 @@ def _overbooking(page: Page, run: _Run) -> None:
               f"some moment and {run.said(empty)} ({_share(empty / len(limited))}) "
               f"held nobody at any time{run.per_words}.")  # fmt: skip
     _figure(page, run, "slot_fill.png")
+    end = ("the seats held at the end, which are the patients it saw" if run.consultations
+           else "the seats held when the history was recorded")  # fmt: skip
     page.text("Dark bars: the most seats a slot held at once (its bookings at their peak); "
-              "light bars: the seats held at the end, which are the patients it saw (a "
-              "cancellation or no-show frees its seat).", note=True)  # fmt: skip
+              f"light bars: {end} (a cancellation or no-show frees its seat).",
+              note=True)  # fmt: skip
 
 
 # 5 ---------------------------------------------------------------------------------- doctors
@@ -439,6 +494,9 @@ def _doctors(page: Page, run: _Run) -> None:
     page.section(SECTIONS[3])
     if not len(run.slots):
         page.text("No doctor had a session.")
+        return
+    if not run.consultations:
+        _booked_doctors(page, run)
         return
     tables = run.analysis("doctors")
     each = [json_ready(table.to_dict(orient="index")) for table in tables]
@@ -488,6 +546,24 @@ def _doctors(page: Page, run: _Run) -> None:
     _figure(page, run, "doctor_time.png")
 
 
+def _booked_doctors(page: Page, run: _Run) -> None:
+    """Each doctor's slots and seats in a history of bookings, with their names."""
+    page.text(NO_CONSULTATIONS)
+    names = run.summary.get("doctor_names")
+    names = names if isinstance(names, dict) else {}
+    slots = run.slots
+    table = slots.groupby("doctor_id", observed=False).agg(
+        slots=("slot_id", "size"), seats=("capacity", "sum"), held=("seats_held", "sum"),
+        over=("overbooked_by", "sum"))  # fmt: skip
+    heads = ["slots", "seats", "seats held", "seats over capacity (at the peak)"]
+    page.table(["doctor", "name", *heads],
+               [[str(doctor), str(names.get(str(doctor), "-")),
+                 *(run.counted(row[c]) for c in ("slots", "seats", "held", "over"))]
+                for doctor, row in table.iterrows()], numeric=heads)  # fmt: skip
+    page.text("Seats: the slots' capacities added up; seats held: when the history was "
+              "recorded.", note=True)  # fmt: skip
+
+
 # 6 ------------------------------------------------------------------------------------ bumps
 
 
@@ -522,7 +598,8 @@ def _bumps(page: Page, run: _Run) -> None:
     fates = fates[fates.sum(axis=1) > 0]
     # the fates a scenario without patience or waitlist expiry cannot have are shown only when
     # they happened; the others always, a zero being an answer there
-    shown = [fate for fate in FATES if fate not in _SHOWN_WHEN_THEY_HAPPEN or fates[fate].sum()]
+    rare = _SHOWN_WHEN_THEY_HAPPEN if run.consultations else _SHOWN_WHEN_THEY_HAPPEN | _ENDED
+    shown = [fate for fate in FATES if fate not in rare or fates[fate].sum()]
     heads = [_FATE_WORDS[fate] for fate in shown]
     page.table(["source", *heads],
                [[str(name), *(run.counted(row[f]) for f in shown)]
@@ -549,10 +626,18 @@ _FATE_WORDS = {
     "expired_waiting_too_long": "waitlisted, expired, waited too long",
     "cancelled_while_waitlisted": "waitlisted, cancelled",
     "left_unseen_while_waitlisted": "waitlisted, left unseen",
+    "reallocated_holding_seat": "moved to a later slot, holds it",
+    "promoted_holding_seat": "waitlisted, promoted, holds the seat",
+    "still_waitlisted": "still waitlisted",
 }
-#: Fates only patience (leaving unseen) or a waitlist expiry make possible.
+#: Fates only patience (leaving unseen), a waitlist expiry or a recorded history (tokens that
+#: have not ended) make possible.
 _SHOWN_WHEN_THEY_HAPPEN = frozenset({"reallocated_left_unseen", "promoted_left_unseen",
-                         "expired_waiting_too_long", "left_unseen_while_waitlisted"})
+                         "expired_waiting_too_long", "left_unseen_while_waitlisted",
+                         "reallocated_holding_seat", "promoted_holding_seat",
+                         "still_waitlisted"})  # fmt: skip
+#: Fates a recorded history without consultations or day ends cannot have.
+_ENDED = frozenset({"reallocated_seen", "promoted_seen", "expired_at_day_end"})
 
 
 # 7 --------------------------------------------------------------------------------- fairness
@@ -576,7 +661,8 @@ def _p90_words(patients: pd.DataFrame) -> str:
 def _fairness(page: Page, run: _Run) -> None:
     page.section(SECTIONS[5])
     shares = source_shares(run.patients)
-    page.text(_p90_words(run.patients))
+    if run.consultations:
+        page.text(_p90_words(run.patients))
     left = bool(shares["left_unseen"].sum())
     if not (shares["bumps"].sum() or shares["expiries"].sum() or left):
         page.text("No token was bumped and none expired, so there is nothing to share out.")
@@ -646,9 +732,13 @@ def _waitlist(page: Page, run: _Run) -> None:
     if too_long:
         ways += [f"{run.said(sums['expired'] - too_long)} expired when their day ended",
                  f"{run.said(too_long)} expired once waitlisted past the waitlist expiry"]
-    else:
+    elif run.consultations or sums["expired"]:
         ways.append(f"{run.said(sums['expired'])} expired when their day ended")
     ways.append(f"{run.said(sums['cancelled_while_waitlisted'])} cancelled while waiting")
+    if not run.consultations:  # a recorded history: its waitlists need not be empty yet
+        waiting = joined - int(sums[["promoted", "expired", "cancelled_while_waitlisted",
+                                     "left_unseen_while_waitlisted"]].sum())  # fmt: skip
+        ways.append(f"{run.said(waiting)} were still waiting when the history was recorded")
     if left:
         ways.append(f"{run.said(left)} came and left unseen while still waitlisted")
     page.text(f"Tokens joined a waitlist {run.said(joined)} times{run.per_words}: "
@@ -684,8 +774,39 @@ def _waitlist(page: Page, run: _Run) -> None:
 # 9 ------------------------------------------------------------------------------- provenance
 
 
+def _history_provenance(page: Page, run: _Run) -> None:
+    """Where a history of bookings came from: the store, when it was exported, its doctors."""
+    m, s = run.manifest, run.summary
+    listed = m.get("counts")
+    counts: dict[str, Any] = listed if isinstance(listed, dict) else {}
+    doctors = m.get("doctors") or s.get("doctor_names")
+    versions = m.get("versions")
+    rows = [
+        ("recorded history", str(s.get("origin") or "-")),
+        ("store", str(m.get("store", "-"))),
+        ("store schema version", str(m.get("store_schema_version", "-"))),
+        ("exported at", str(m.get("exported_at", "-"))),
+        ("doctors", "; ".join(f"{k}: {v}" for k, v in doctors.items())
+         if isinstance(doctors, dict) and doctors else "-"),
+        ("days", number(s.get("days"))),
+        ("slots", number(counts.get("slots", s.get("slots_created")))),
+        ("tokens", number(counts.get("tokens", s.get("tokens_booked")))),
+        ("engine decisions", number(m.get("decisions"))),
+        ("package versions", ", ".join(f"{k} {v}" for k, v in versions.items())
+         if isinstance(versions, dict) else "-"),
+        ("python", str(m.get("python", "-"))),
+    ]  # fmt: skip
+    page.facts(rows)
+    page.text("Times in the frames are minutes since midnight of the first slot's day; the "
+              "desk's clock was read in the exporting machine's time zone. Doctors are named "
+              "by their store id in the frames.", note=True)  # fmt: skip
+
+
 def _provenance(page: Page, run: _Run) -> None:
     page.section(SECTIONS[7])
+    if not run.consultations:
+        _history_provenance(page, run)
+        return
     m, s = run.manifest, run.summary
     if not m:
         page.text("This run directory has no manifest.json: where the run came from is not "
@@ -736,13 +857,19 @@ def render_report(target_dir: str | Path, decisions: pd.DataFrame, patients: pd.
         figures = draw_plots(decisions, patients, slots, max(1, len(replications)))
     run = _Run(decisions, patients, slots, summary, manifest, replications, figures, analyses)
     scenario = str(summary.get("scenario") or manifest.get("scenario") or target.name)
-    facts = [f"policy {summary.get('policy', '-')}"]
     days = summary.get("days")
-    if days is not None:
-        facts.append(f"{number(days)} {_plural(days, 'day')}")
-    facts += [f"{run.count} {_plural(run.count, 'replication')}",
-              f"seed {summary.get('seed', manifest.get('seed', '-'))}"]  # fmt: skip
-    page = Page(f"OPD run: {scenario}", " · ".join(facts))
+    if not run.consultations:  # a booking desk's history: no scenario, policy or seed
+        facts = [str(summary.get("origin") or "recorded history")]
+        if days is not None:
+            facts.append(f"{number(days)} {_plural(days, 'day')}")
+        page = Page("OPD bookings as recorded", " · ".join(facts))
+    else:
+        facts = [f"policy {summary.get('policy', '-')}"]
+        if days is not None:
+            facts.append(f"{number(days)} {_plural(days, 'day')}")
+        facts += [f"{run.count} {_plural(run.count, 'replication')}",
+                  f"seed {summary.get('seed', manifest.get('seed', '-'))}"]  # fmt: skip
+        page = Page(f"OPD run: {scenario}", " · ".join(facts))
     for section in (_summary, _waits, _overbooking, _doctors, _bumps, _fairness, _waitlist,
                     _provenance):  # fmt: skip
         section(page, run)

@@ -29,8 +29,12 @@ SOURCE_COLOURS = {"EMERGENCY": "#d62728", "PAID": "#9467bd", "FOLLOWUP": "#2ca02
                   "ONLINE": "#1f77b4", "WALKIN": "#ff7f0e"}  # fmt: skip
 STATUS_COLOURS = {"COMPLETED": "#2ca02c", "CANCELLED": "#8c8c8c", "NO_SHOW": "#bcbd22",
                   "LEFT": "#ff7f0e", "EXPIRED": "#d62728"}  # fmt: skip
-# a final status in the legend: its name in lower case, unless that says too little
-STATUS_WORDS = {"NO_SHOW": "no-show", "LEFT": "left unseen"}
+#: Statuses no finished simulated day leaves but a booking desk's history does: tokens still
+#: holding a seat or waiting for one when it was exported.
+OPEN_STATUS_COLOURS = {"ALLOCATED": "#1f77b4", "WAITLISTED": "#9467bd"}
+# a status in the legend: its name in lower case, unless that says too little
+STATUS_WORDS = {"NO_SHOW": "no-show", "LEFT": "left unseen", "ALLOCATED": "holds a seat",
+                "WAITLISTED": "still waitlisted"}  # fmt: skip
 #: A point of "waits by hour" resting on fewer patients than this is labelled with its count.
 FEW_PATIENTS = 10
 #: file name -> caption, in the order the report shows them
@@ -92,17 +96,21 @@ def status_by_source(patients: pd.DataFrame) -> Any:
     table = pd.crosstab(patients["source"].astype(str), status).reindex(sources, fill_value=0)
     shares = table.div(table.sum(axis=1), axis=0) * 100
     left = np.zeros(len(sources))
-    for name in [s for s in STATUS_COLOURS if s in shares.columns]:
+    colours = {**OPEN_STATUS_COLOURS, **STATUS_COLOURS}
+    for name in [s for s in colours if s in shares.columns and shares[s].any()]:
         values = shares[name].to_numpy()
         ax.barh(sources, values, left=left, label=STATUS_WORDS.get(name, name.lower()),
-                color=STATUS_COLOURS[name])  # fmt: skip
+                color=colours[name])  # fmt: skip
         left += values
+    if any(name in shares.columns and shares[name].any() for name in OPEN_STATUS_COLOURS):
+        title = "How tokens stand"  # a recorded history: some tokens have not ended yet
     ax.invert_yaxis()  # EMERGENCY on top, as in the tables
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of the source's tokens (%)")
     ax.set_ylabel("source")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="final status")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1),
+              title="final status" if title == "How tokens ended" else "status")
     return fig
 
 

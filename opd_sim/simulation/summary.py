@@ -20,7 +20,14 @@ from opd_sim.simulation.calendar import MINUTES_PER_DAY
 from opd_sim.simulation.frames import SOURCE_CATEGORIES
 from opd_sim.simulation.opd import Opd
 
-__all__ = ["aggregate", "mean_ci", "summarize", "t_quantile_975"]
+__all__ = [
+    "aggregate",
+    "mean_ci",
+    "outcome_counts",
+    "summarize",
+    "t_quantile_975",
+    "wait_statistics",
+]
 
 _WAIT_KEYS = ("n", "mean", "p50", "p90", "p95")
 
@@ -54,6 +61,41 @@ def _left_unseen(patients: pd.DataFrame) -> dict[str, Any]:
     return {"n": gone, "rate": gone / arrived if arrived else None, "by_source": by_source}
 
 
+def outcome_counts(decisions: pd.DataFrame, patients: pd.DataFrame) -> dict[str, Any]:
+    """The summary's counts that the frames alone give, in the summary's order: tokens (by
+    source, and emergencies), how they ended (statuses), who left unseen, and the decisions
+    counted by kind (bumped, reallocated, promoted, overbooked slots); ``expired_waiting_too_long``
+    from the decisions' reasons. The summary of a simulated run and of a recorded history
+    (:func:`opd_sim.history.history_summary`) both count so."""
+    status = patients["status"].value_counts()
+    kinds = decisions["kind"].value_counts()
+    by_source = patients["source"].value_counts()
+    overbooked = decisions.loc[decisions["kind"] == "OVERBOOKED", "slot_id"].nunique()
+    return {
+        "tokens_booked": len(patients),
+        "tokens_by_source": {s: int(by_source.get(s, 0)) for s in SOURCE_CATEGORIES},
+        "emergencies": int(by_source.get("EMERGENCY", 0)),
+        "completed": int(status.get("COMPLETED", 0)),
+        "cancellations": int(status.get("CANCELLED", 0)),
+        "no_shows": int(status.get("NO_SHOW", 0)),
+        "expired": int(status.get("EXPIRED", 0)),
+        "expired_waiting_too_long": int(
+            (decisions["reason"] == Reason.WAITED_TOO_LONG.value).sum()
+        ),
+        "left_unseen": _left_unseen(patients),
+        "bumped": int(kinds.get("BUMPED", 0)),
+        "reallocated": int(kinds.get("REALLOCATED", 0)),
+        "promoted": int(kinds.get("PROMOTED", 0)),
+        "overbooked_slots": int(overbooked),
+    }
+
+
+def wait_statistics(patients: pd.DataFrame) -> dict[str, Any]:
+    """The summary's ``waits`` and ``delays`` of ``patients`` (those seen among them)."""
+    return {"waits": _waits(patients, "wait_minutes"),
+            "delays": _waits(patients, "delay_minutes")}  # fmt: skip
+
+
 def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
               warmup_minutes: float = 0.0, cooldown_minutes: float = 0.0
               ) -> dict[str, Any]:  # fmt: skip
@@ -63,9 +105,6 @@ def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
     opening, or within ``cooldown_minutes`` of its last session closing (the steady-state
     mode); every count covers the whole run.
     """
-    status = patients["status"].value_counts()
-    kinds = decisions["kind"].value_counts()
-    by_source = patients["source"].value_counts()
     measured = patients
     if warmup_minutes > 0 or cooldown_minutes > 0:
         sessions = opd.calendar.sessions_of_day
@@ -83,28 +122,15 @@ def summarize(opd: Opd, decisions: pd.DataFrame, patients: pd.DataFrame,
             "overtime_minutes": room.busy_minutes - room.busy_in_session_minutes,
             "late_minutes": room.late_minutes,
         }
-    overbooked = decisions.loc[decisions["kind"] == "OVERBOOKED", "slot_id"].nunique()
+    counts = outcome_counts(decisions, patients)
+    ended = list(counts).index("expired") + 1  # the day summary's waitlisted count follows
     return {
         "doctors": len(opd.rooms),
         "slots_created": opd.calendar.slot_count,
-        "tokens_booked": len(patients),
-        "tokens_by_source": {s: int(by_source.get(s, 0)) for s in SOURCE_CATEGORIES},
-        "emergencies": int(by_source.get("EMERGENCY", 0)),
-        "completed": int(status.get("COMPLETED", 0)),
-        "cancellations": int(status.get("CANCELLED", 0)),
-        "no_shows": int(status.get("NO_SHOW", 0)),
-        "expired": int(status.get("EXPIRED", 0)),
+        **dict(list(counts.items())[:ended]),
         "waitlisted_remaining": opd.expired_at_day_end,
-        "expired_waiting_too_long": int(
-            (decisions["reason"] == Reason.WAITED_TOO_LONG.value).sum()
-        ),
-        "left_unseen": _left_unseen(patients),
-        "bumped": int(kinds.get("BUMPED", 0)),
-        "reallocated": int(kinds.get("REALLOCATED", 0)),
-        "promoted": int(kinds.get("PROMOTED", 0)),
-        "overbooked_slots": int(overbooked),
-        "waits": _waits(measured, "wait_minutes"),
-        "delays": _waits(measured, "delay_minutes"),
+        **dict(list(counts.items())[ended:]),
+        **wait_statistics(measured),
         "utilisation_mean": float(np.mean([d["utilisation"] for d in by_doctor.values()])),
         "overtime_minutes_total": float(sum(d["overtime_minutes"] for d in by_doctor.values())),
         "by_doctor": by_doctor,
