@@ -22,7 +22,7 @@ from opd_sim.outputs import write_directory
 from opd_sim.run_output import RUN_OUTPUT
 from opd_sim.simulation.provenance import package_versions
 
-__all__ = ["export_manifest", "write_export"]
+__all__ = ["export_manifest", "write_export", "write_history_files"]
 
 _FRAMES = ("decisions", "patients", "slots")
 
@@ -53,17 +53,26 @@ def write_export(history: History, out_dir: str | Path, store: str | Path
     """Write ``history`` (read from ``store``) to ``out_dir`` as a run's data files; return
     the summary and the manifest written. ``out_dir`` must be new, empty or an earlier run or
     export (else InvalidInput, exit 2, and nothing is written)."""
-    frames = history_frames(history)
-    summary = history_summary(history, frames)
     manifest = export_manifest(history, store)
+    written: dict[str, Any] = {}
 
     def fill(staging: Path) -> None:
-        for name, frame in zip(_FRAMES, frames, strict=True):
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-        (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-        (staging / "manifest.json").write_text(
-            json.dumps(json_ready(manifest), indent=2) + "\n", encoding="utf-8"
-        )
+        written.update(write_history_files(staging, history, manifest))
 
     write_directory(out_dir, RUN_OUTPUT, fill)
-    return summary, manifest
+    return written, manifest
+
+
+def write_history_files(folder: Path, history: History,
+                        manifest: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """Write ``history`` into ``folder`` (a staging directory) as a run's data files, with
+    ``manifest``; return the summary written. ``opd-sim replay --out`` writes each replay so."""
+    frames = history_frames(history)
+    summary = history_summary(history, frames)
+    for name, frame in zip(_FRAMES, frames, strict=True):
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(json_ready(manifest), indent=2) + "\n", encoding="utf-8"
+    )
+    return summary

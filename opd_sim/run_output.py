@@ -26,7 +26,8 @@ from opd_sim.simulation.frames import DECISION_COLUMNS, PATIENT_COLUMNS, SLOT_CO
 from opd_sim.simulation.reading import RUN_DATA_FILES, with_categories
 from opd_sim.simulation.runs import RunResult
 
-__all__ = ["RUN_FILES", "RUN_OUTPUT", "prepare_writing", "write_report", "write_run"]
+__all__ = ["REPLAY_FILES", "RUN_FILES", "RUN_OUTPUT", "prepare_writing", "write_report",
+           "write_run"]
 
 # Plots earlier versions wrote beside report.html and no longer do: a rerun replaces them too.
 _EARLIER_PLOTS = frozenset({"decisions_by_kind.png"})
@@ -34,11 +35,13 @@ _EARLIER_PLOTS = frozenset({"decisions_by_kind.png"})
 RUN_FILES = frozenset(RUN_DATA_FILES) | REPORT_FILES | _EARLIER_PLOTS
 #: What `opd-sim run` owns: every run file; an earlier run has at least the five data files.
 RUN_OUTPUT = OwnedFiles(RUN_FILES, frozenset(RUN_DATA_FILES))
+#: What `opd-sim replay --out` writes beside a replay's run files (carried over by `report`).
+REPLAY_FILES = frozenset({"replay_comparison.json", "changed_tokens.csv"})
 # What `opd-sim report` needs of a run directory it rebuilds (the manifest is optional there).
 _REBUILT = OwnedFiles(
-    RUN_FILES,
+    RUN_FILES | REPLAY_FILES,
     frozenset({"decisions.parquet", "patients.parquet", "slots.parquet", "summary.json"}),
-    hint="give a directory exactly as `opd-sim run` wrote it",
+    hint="give a directory exactly as `opd-sim run`, `export` or `replay --out` wrote it",
 )
 _LABELS = frozenset({"kind", "source", "doctor_id", "seen_by", "reason", "status"})
 
@@ -169,7 +172,8 @@ def write_report(run_dir: str | Path) -> Path:
     doctors = _doctors(summary, slots)
     decisions, patients, slots = (with_categories(frame, doctors)
                                   for frame in (decisions, patients, slots))  # fmt: skip
-    carried = [name for name in RUN_DATA_FILES if (run / name).is_file()]
+    carried = [name for name in (*RUN_DATA_FILES, *sorted(REPLAY_FILES))
+               if (run / name).is_file()]  # fmt: skip
     write_directory(run, _REBUILT,
                     lambda staging: render_report(staging, decisions, patients, slots, summary,
                                                   manifest),

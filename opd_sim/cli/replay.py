@@ -19,16 +19,24 @@ from opd_sim.cli.app import print_json, print_table
 from opd_sim.errors import InvalidInput
 from opd_sim.outputs import OwnedFiles
 
-__all__ = ["REPLAY_OUTPUT", "add_commands"]
+__all__ = ["add_commands", "replay_output"]
 
 #: Changed tokens printed per policy unless ``--show`` says otherwise.
 DEFAULT_SHOWN = 20
 
 
-_FILES = frozenset({"comparison.json", "changed_tokens.csv"})
-#: What `opd-sim replay --out DIR` owns in each policy's subdirectory DIR/POLICY.
-REPLAY_OUTPUT = OwnedFiles(_FILES, _FILES, hint="give a new or empty directory, or one "
-                           "`opd-sim replay` wrote")  # fmt: skip
+
+
+def replay_output() -> OwnedFiles:
+    """What `opd-sim replay --out DIR` owns in each policy's subdirectory DIR/POLICY: the
+    comparison, and a run's files, so that `opd-sim report DIR/POLICY` reports on the replay
+    (and a later replay may replace its report). Built when asked: the run's file names come
+    with the reporting, too heavy to import at start-up."""
+    from opd_sim.run_output import REPLAY_FILES, RUN_FILES
+    from opd_sim.simulation.reading import RUN_DATA_FILES
+
+    return OwnedFiles(REPLAY_FILES | RUN_FILES, REPLAY_FILES | frozenset(RUN_DATA_FILES),
+                      hint="give a new or empty directory, or one `opd-sim replay` wrote")
 
 
 def _folder(label: str) -> str:
@@ -39,9 +47,10 @@ def _folder(label: str) -> str:
 def _replay(args: argparse.Namespace) -> int:
     from opd_sim.engine import make_policy
     from opd_sim.experiments.comparison import parse_policy
+    from opd_sim.history import read_store
     from opd_sim.history.comparison import compare_histories
     from opd_sim.history.events import events_from_history, read_requests
-    from opd_sim.history.replay import _read_store, replay
+    from opd_sim.history.replay import replay
     from opd_sim.outputs import check_out_dir
 
     if args.show < 0:
@@ -58,7 +67,8 @@ def _replay(args: argparse.Namespace) -> int:
         if Path(args.out).exists() and not Path(args.out).is_dir():
             raise InvalidInput(f"--out {args.out} exists and is not a directory")
         for folder in folders:
-            check_out_dir(Path(args.out) / folder, REPLAY_OUTPUT, f"--out {args.out}/{folder}")
+            check_out_dir(Path(args.out) / folder, replay_output(),
+                          f"--out {args.out}/{folder}")  # fmt: skip
     if args.requests is not None:
         stream = read_requests(args.requests)
     else:
@@ -66,7 +76,7 @@ def _replay(args: argparse.Namespace) -> int:
 
         if args.db == "":
             raise InvalidInput("--db: must not be empty")
-        stream = events_from_history(_read_store(resolve_path(args.db)))
+        stream = events_from_history(read_store(resolve_path(args.db)))
     replays = [replay(stream, name, label=text, **params) for text, name, params in policies]
     if stream.actual is not None:
         actual, baseline = stream.actual, "actual"
@@ -90,38 +100,48 @@ def _replay(args: argparse.Namespace) -> int:
             **comparison.as_dict(),
         })  # fmt: skip
     if args.out:
-        _write(args.out, folders, document)
+        _write(args.out, folders, document, [done.history for done in replays])
     if args.json:
         print_json(document)
     else:
         _print(document, args.show)
         if args.out:
-            sys.stdout.write(f"\nwrote {args.out}/POLICY/ ({', '.join(sorted(_FILES))}) for "
+            files = "replay_comparison.json, changed_tokens.csv, frames, summary, manifest"
+            sys.stdout.write(f"\nwrote {args.out}/POLICY/ ({files}) for "
                              f"{', '.join(folders)}\n")  # fmt: skip
     return 0
 
 
-def _write(out: str, folders: list[str], document: dict[str, Any]) -> None:
-    """Per policy, ``OUT/POLICY/comparison.json`` and ``changed_tokens.csv``, each directory
-    written atomically."""
+def _write(out: str, folders: list[str], document: dict[str, Any],
+           histories: list[Any]) -> None:  # fmt: skip
+    """Per policy, ``OUT/POLICY/``: the replay as a run's data files (decisions, patients and
+    slots frames, summary.json, manifest.json: ``opd-sim report OUT/POLICY`` reports on it),
+    ``replay_comparison.json`` and ``changed_tokens.csv``, each directory written atomically."""
     import json
 
+    from opd_sim.export_output import write_history_files
     from opd_sim.history.comparison import CHANGED_COLUMNS
     from opd_sim.outputs import write_directory
 
-    for folder, entry in zip(folders, document["policies"], strict=True):
+    for folder, entry, history in zip(folders, document["policies"], histories, strict=True):
         single = {key: value for key, value in document.items() if key != "policies"}
         single.update(entry)
+        manifest = {"replayed_from": document["input"], "policy": entry["policy"],
+                    "events": document["events"],
+                    "doctors": {str(d.id): d.name for d in history.doctors},
+                    "decisions": len(history.decisions)}  # fmt: skip
 
-        def fill(staging: Path, single: dict[str, Any] = single) -> None:
-            (staging / "comparison.json").write_text(json.dumps(single, indent=2) + "\n",
+        def fill(staging: Path, single: dict[str, Any] = single, history: Any = history,
+                 manifest: dict[str, Any] = manifest) -> None:  # fmt: skip
+            write_history_files(staging, history, manifest)
+            (staging / "replay_comparison.json").write_text(json.dumps(single, indent=2) + "\n",
                                                      encoding="utf-8")  # fmt: skip
             with (staging / "changed_tokens.csv").open("w", encoding="utf-8", newline="") as f:
                 writer = csv.DictWriter(f, CHANGED_COLUMNS)
                 writer.writeheader()
                 writer.writerows(single["changed"])
 
-        write_directory(Path(out) / folder, REPLAY_OUTPUT, fill, label=f"--out {out}/{folder}")
+        write_directory(Path(out) / folder, replay_output(), fill, label=f"--out {out}/{folder}")
 
 
 def _print(document: dict[str, Any], shown: int) -> None:
@@ -177,7 +197,8 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
         help="a policy, with parameters if any (repeat; default priority-bump)",
     )
     sub.add_argument("--out", metavar="DIR", help="also write, per policy, DIR/POLICY/ with "
-                     "comparison.json and changed_tokens.csv")  # fmt: skip
+                     "replay_comparison.json, changed_tokens.csv and the replay as a run's "
+                     "data files")  # fmt: skip
     sub.add_argument(
         "--show",
         type=int,

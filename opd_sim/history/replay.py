@@ -14,15 +14,13 @@ the engine's reason, and goes on. The engine alone decides what applies: the rep
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from opd_sim.engine import Decision, DecisionKind, Engine, Policy, Reason, Source
-from opd_sim.errors import StoreError, TokenStateError
+from opd_sim.engine import Engine, Policy, Source
+from opd_sim.errors import TokenStateError
 from opd_sim.history.events import Event, EventStream
-from opd_sim.history.records import History, HistoryDoctor, HistorySlot, HistoryToken
+from opd_sim.history.records import History, HistorySlot, HistoryToken
 
 __all__ = ["NotApplicable", "Replayed", "replay"]
 
@@ -83,56 +81,3 @@ def replay(
         origin=f"replay of {stream.origin} under {label}",
     )  # fmt: skip
     return Replayed(label, history, tuple(skipped))
-
-
-# -----------------------------------------------------------------------------------------
-# A minimal reader of a booking store, until opd_sim.history.store_reading.read_store lands:
-# swap read_store in for _read_store when merging (same argument, same History).
-# -----------------------------------------------------------------------------------------
-
-
-def _read_store(path: str | Path) -> History:
-    """The store at ``path`` as a History, read only: opened read-only, checked by the store's
-    own schema check (a newer schema is StoreError, exit 2), nothing written."""
-    from opd_sim.store.connection import _refuse_unusable
-    from opd_sim.store.schema import check_or_create
-    from opd_sim.store.sqlite_errors import store_error
-
-    path = Path(path)
-    if not _refuse_unusable(path, create=False):
-        raise StoreError(f"no store at {path} (check --db and $OPD_SIM_DB)")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as error:
-        raise StoreError(f"cannot open store {path}: {error}") from None
-    try:
-        if not check_or_create(conn, str(path), create=False):
-            raise StoreError(f"no store at {path} (an empty database)")
-        conn.execute("BEGIN")  # one snapshot for the four reads
-        doctors = tuple(HistoryDoctor(*row) for row in conn.execute(
-            "SELECT id, name FROM doctor ORDER BY id"))  # fmt: skip
-        slots = tuple(HistorySlot(*row) for row in conn.execute(
-            'SELECT id, doctor_id, day, start, "end", capacity FROM slot ORDER BY id'))  # fmt: skip
-        tokens = tuple(HistoryToken(*row) for row in conn.execute(
-            "SELECT id, seq, slot_id, requested_slot_id, source, patient, status, times_bumped,"
-            " requested_at FROM token ORDER BY id"))  # fmt: skip
-        decisions = tuple(_decision(row) for row in conn.execute(
-            f"SELECT {', '.join(Decision._fields)} FROM audit ORDER BY id"))  # fmt: skip
-        conn.execute("COMMIT")
-    except sqlite3.Error as error:
-        mapped = store_error(error, path)
-        raise (mapped or StoreError(f"cannot read store {path}: {error}")) from None
-    finally:
-        conn.close()
-    return History(doctors, slots, tokens, decisions, origin=f"store {path}")
-
-
-_REASONS = frozenset(reason.value for reason in Reason)
-
-
-def _decision(row: tuple[Any, ...]) -> Decision:
-    time, kind, token_id, source, doctor_id, slot_id, related, reason, held, capacity = row
-    if reason in _REASONS:  # else a LEFT decision's reason, carrying minutes: kept as text
-        reason = Reason(reason)
-    return Decision(time, DecisionKind(kind), token_id, Source[source], doctor_id, slot_id,
-                    related, reason, held, capacity)  # fmt: skip

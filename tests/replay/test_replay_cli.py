@@ -68,6 +68,31 @@ def test_the_example_gives_its_hand_checked_comparison(tmp_path: Path) -> None:
     assert "changed tokens: 3" in again.out
 
 
+def test_each_replay_is_a_run_directory_the_report_and_analysis_read(tmp_path: Path) -> None:
+    """``--out`` writes each replay as a run's data files: read back with the simulator's
+    dtypes, the fifo replay's frames hold the outcomes its comparison lists, and
+    ``opd-sim report`` renders it (carrying the comparison files over)."""
+    from opd_sim.analysis import outcomes_by_source
+    from opd_sim.simulation import read_run
+
+    out = tmp_path / "out"
+    done = run_cli("replay", "--requests", str(EXAMPLE), "--policy", "priority-bump",
+                   "--policy", "fifo", "--out", str(out))  # fmt: skip
+    assert done.code == 0, done.err
+    run = read_run(out / "fifo")
+    statuses = dict(zip(run.patients["token_id"], run.patients["status"].astype(str),
+                        strict=True))  # fmt: skip
+    assert (statuses[102], statuses[105], statuses[106]) == ("ALLOCATED", "WAITLISTED",
+                                                              "NO_SHOW")  # fmt: skip
+    assert "BUMPED" not in set(run.decisions["kind"].astype(str))  # fifo bumps nobody
+    table = outcomes_by_source(run.patients)
+    assert int(table.loc["PAID", "tokens"]) == 2
+    report = run_cli("report", str(out / "fifo"))
+    assert report.code == 0, report.err
+    names = {p.name for p in (out / "fifo").iterdir()}
+    assert {"report.html", "replay_comparison.json", "changed_tokens.csv"} <= names
+
+
 def test_a_store_is_replayed_without_a_byte_changed(tmp_path: Path) -> None:
     store = tmp_path / "opd.db"
     ticks = itertools.count(1_795_000_000, 60)

@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opd_sim.errors import OpdSimError
+from opd_sim.history import read_store
 from opd_sim.history.comparison import compare_histories
 from opd_sim.history.events import events_from_history
 from opd_sim.history.records import History
-from opd_sim.history.replay import _read_store, replay
+from opd_sim.history.replay import replay
 from opd_sim.store import Desk
 
 POLICIES = [
@@ -43,7 +44,7 @@ def _policy(policy: str | tuple[str, dict[str, object]]) -> tuple[str, dict[str,
 
 def assert_reproduced(store: Path, name: str, params: dict[str, object]) -> History:
     """The store replayed under its own policy: the same decisions and tokens, all applied."""
-    actual = _read_store(store)
+    actual = read_store(store)
     done = replay(events_from_history(actual), name, **params)
     assert [d.as_dict() for d in done.history.decisions] == [d.as_dict() for d in actual.decisions]
     assert done.history.tokens == actual.tokens
@@ -162,7 +163,7 @@ def test_a_hand_checked_day_under_fifo(tmp_path: Path) -> None:
         desk.book(s1, "EMERGENCY", "Esha")  # 5: overbooks s1
         desk.cancel(3)  # Chitra's seat: s1 still holds its capacity (Dev, Esha): no promotion
         desk.no_show(2)  # Bala, in s2 under priority-bump
-    actual = _read_store(store)
+    actual = read_store(store)
     fifo = replay(events_from_history(actual), "fifo")
     trace = [(d.kind.value, d.token_id, d.slot_id, d.related_token_id)
              for d in fifo.history.decisions]  # fmt: skip
