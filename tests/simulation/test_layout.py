@@ -58,8 +58,9 @@ def test_the_run_directory_writers_live_outside_the_simulator():
     import opd_sim.outputs
     import opd_sim.run_output
 
-    assert sorted(opd_sim.run_output.__all__) == ["RUN_FILES", "RUN_OUTPUT", "prepare_writing",
-                                                  "write_report", "write_run"]  # fmt: skip
+    assert sorted(opd_sim.run_output.__all__) == ["REPLAY_FILES", "RUN_FILES", "RUN_OUTPUT",
+                                                  "prepare_writing", "write_report",
+                                                  "write_run"]  # fmt: skip
     assert sorted(opd_sim.outputs.__all__) == ["OwnedFiles", "check_out_dir", "clean_stale",
                                                "write_directory"]  # fmt: skip
 
