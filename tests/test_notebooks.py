@@ -19,7 +19,7 @@ EVERY = sorted(NOTEBOOKS.glob("*.ipynb"))
 RUN_HERE = [path for path in EVERY if path.name != "validation.ipynb"]
 #: What a notebook may import from opd_sim: the packages the README and docs present to users.
 PUBLIC = {"opd_sim", "opd_sim.scenario", "opd_sim.simulation", "opd_sim.experiments",
-          "opd_sim.analysis", "opd_sim.theory"}  # fmt: skip
+          "opd_sim.analysis", "opd_sim.theory", "opd_sim.store", "opd_sim.history"}  # fmt: skip
 
 
 def _code(path: Path) -> list[str]:
@@ -30,7 +30,8 @@ def _code(path: Path) -> list[str]:
 def test_the_analyst_notebooks_are_here() -> None:
     """The notebooks the README lists exist (so a lost one is noticed, not silently skipped)."""
     names = {path.name for path in EVERY}
-    assert {"validation.ipynb", "policy_comparison.ipynb", "explain_a_day.ipynb"} <= names
+    assert {"validation.ipynb", "policy_comparison.ipynb", "explain_a_day.ipynb",
+            "real_days.ipynb"} <= names
 
 
 @pytest.mark.parametrize("path", EVERY, ids=[path.name for path in EVERY])
