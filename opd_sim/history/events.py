@@ -49,8 +49,8 @@ COLUMNS = ("time", "event", "doctor", "slot", "start", "end", "capacity", "token
 #: The largest requests file read: 16 MiB, about 200,000 rows, a year of a busy OPD. Its events
 #: are held in memory for the replays (a few hundred bytes each).
 MAX_REQUESTS_BYTES = 16 * 1024 * 1024
-#: Ids are whole numbers a store can keep (SQLite's INTEGER).
-_MAX_ID = 2**63 - 1
+#: Ids are whole numbers a run's frames can hold (32-bit integers, as the simulator's).
+_MAX_ID = 2**31 - 1
 # the columns each kind of event reads; the others must be empty on its rows (doctor, slot,
 # source and patient may repeat the booking's on cancel and no_show rows)
 _USED = {
@@ -96,6 +96,8 @@ class EventStream:
     events: tuple[Event, ...]
     origin: str
     actual: History | None = None
+    #: times are seconds of the local wall clock (a CSV file's), not the desk's epoch clock
+    wall_clock: bool = False
 
     def counts(self) -> dict[str, int]:
         """How many events of each kind, in :data:`EVENT_KINDS` order."""
@@ -191,7 +193,7 @@ def read_requests(path: str | os.PathLike[str]) -> EventStream:
             events = tuple(reader.events(_rows(file, path)))
     except OSError as error:
         raise InvalidInput(f"--requests {path}: cannot read it: {error.strerror}") from None
-    return EventStream(reader.doctor_records(), events, f"requests {path}")
+    return EventStream(reader.doctor_records(), events, f"requests {path}", wall_clock=True)
 
 
 def _rows(file: Iterable[str], path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -309,7 +311,8 @@ class _Reader:
         if not (text.isascii() and text.isdigit() and len(text) <= 19) or not (
             1 <= int(text) <= _MAX_ID
         ):
-            raise self.fail(number, f"{name}: must be a whole number from 1, not {text!r}")
+            raise self.fail(number, f"{name}: must be a whole number from 1 to {_MAX_ID:,}, "
+                                    f"not {text!r}")  # fmt: skip
         return int(text)
 
     def slot(self, number: int, row: dict[str, str], time: float) -> Event:
@@ -359,8 +362,8 @@ class _Reader:
 
 
 def _same(name: str, given: str, expected: str | None) -> bool:
-    if name == "source":
-        return given.upper() == (expected or "")
+    if name == "source":  # any case, but ASCII: 'onl\u0131ne'.upper() is 'ONLINE'
+        return given.isascii() and given.upper() == (expected or "")
     if name == "slot":
         return given.lstrip("0") == expected
     return given == expected

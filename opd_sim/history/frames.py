@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from opd_sim.engine import Engine
+from opd_sim.errors import InvalidInput
 from opd_sim.history.records import History
 from opd_sim.simulation.frames import (
     KIND_CATEGORIES,
@@ -40,6 +41,9 @@ from opd_sim.simulation.summary import outcome_counts, wait_statistics
 __all__ = ["doctor_categories", "history_frames", "history_summary", "minutes_since"]
 
 _MINUTE = 60.0
+_WALL_EPOCH = datetime(1970, 1, 1)
+#: The largest id a frame's 32-bit integer columns hold.
+_MAX_FRAME_ID = int(np.iinfo(WHOLE).max)
 
 
 def doctor_categories(history: History) -> list[str]:
@@ -55,12 +59,27 @@ def _origin(history: History) -> datetime:
     return datetime.fromisoformat(min(days)) if days else datetime(2000, 1, 1)
 
 
-def minutes_since(origin: datetime, moment: str | float) -> float:
+def minutes_since(origin: datetime, moment: str | float, wall_clock: bool = False) -> float:
     """Minutes from ``origin`` (naive local wall-clock time) to ``moment``: a local wall-clock
-    ISO text, or seconds since the epoch read in the local time zone."""
-    when = (datetime.fromisoformat(moment) if isinstance(moment, str)
-            else datetime.fromtimestamp(moment))  # fmt: skip
+    ISO text, or seconds since the epoch read in the local time zone (``wall_clock``: seconds
+    since 1970-01-01T00:00 of the local wall clock, as a requests file's times are counted)."""
+    if isinstance(moment, str):
+        when = datetime.fromisoformat(moment)
+    elif wall_clock:
+        return (moment - (origin - _WALL_EPOCH).total_seconds()) / _MINUTE
+    else:
+        when = datetime.fromtimestamp(moment)
     return (when - origin).total_seconds() / _MINUTE
+
+
+def _check_ids(history: History) -> None:
+    """InvalidInput (exit 2) for a slot or token id a frame's 32-bit columns cannot hold."""
+    for what, ids in (("slot", [s.id for s in history.slots]),
+                      ("token", [t.id for t in history.tokens])):  # fmt: skip
+        largest = max(ids, default=0)
+        if largest > _MAX_FRAME_ID:
+            raise InvalidInput(f"{history.origin}: {what} id {largest} is larger than a run's "
+                               f"frames hold ({_MAX_FRAME_ID:,})")  # fmt: skip
 
 
 def _category(values: Iterable[Any], categories: Sequence[str]) -> pd.Categorical:
@@ -94,6 +113,8 @@ def _seats_held(history: History) -> dict[Any, int]:
 def history_frames(history: History) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(decisions, patients, slots) of a recorded history, as one replication (0) of the
     simulator's frames; see the module's docstring for times, days and doctors."""
+    _check_ids(history)
+    clock = history.wall_clock
     origin = _origin(history)
     first_day = origin.date()
     doctors = doctor_categories(history)
@@ -108,7 +129,7 @@ def history_frames(history: History) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     decisions = pd.DataFrame({
         "replication": np.zeros(len(log), dtype=WHOLE),
         "day": _whole(slot_day[d.slot_id] for d in log),
-        "time": _minutes(minutes_since(origin, d.time) for d in log),
+        "time": _minutes(minutes_since(origin, d.time, clock) for d in log),
         "kind": _category((str(d.kind) for d in log), KIND_CATEGORIES),
         "token_id": _whole(d.token_id for d in log),
         "source": _category((d.source.name for d in log), SOURCE_CATEGORIES),
@@ -131,7 +152,8 @@ def history_frames(history: History) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
         "day": _whole(slot_day[t.slot_id] for t in tokens),
         "slot_id": _whole(t.slot_id for t in tokens),
         "requested_slot_id": _whole(t.requested_slot_id for t in tokens),
-        "requested_at": _minutes(minutes_since(origin, t.requested_at) for t in tokens),
+        "requested_at": _minutes(minutes_since(origin, t.requested_at, clock)
+                                 for t in tokens),
         "slot_start": _minutes(slot_start[t.slot_id] for t in tokens),
         "arrived_at": unknown,
         "consult_start": unknown.copy(),

@@ -64,3 +64,7 @@ class History:
     origin: str = ""
     #: the schema version of the store it was read from (0: not read from a store)
     schema_version: int = 0
+    #: request and decision times are seconds since 1970-01-01T00:00 of the local wall clock
+    #: (a requests CSV file's, and its replays'), not the desk's clock (seconds since the epoch,
+    #: read in the local time zone)
+    wall_clock: bool = False

@@ -79,5 +79,6 @@ def replay(
                      for t in sorted(engine.tokens.values(), key=lambda t: t.id)),
         decisions=tuple(engine.log),
         origin=f"replay of {stream.origin} under {label}",
+        wall_clock=stream.wall_clock,
     )  # fmt: skip
     return Replayed(label, history, tuple(skipped))

@@ -146,3 +146,18 @@ def test_json_output_is_the_manifest(store: Path, tmp_path: Path) -> None:
     done = run_cli("export", "--out", str(tmp_path / "o"), db=store, json_output=True)
     written = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
     assert {k: v for k, v in done.json.items() if k != "out"} == written
+
+
+def test_a_token_id_past_the_frames_32_bits_is_exit_2(store: Path, tmp_path: Path) -> None:
+    """SQLite ids go to 2**63 - 1, a run's frames hold 32 bits: a store given such an id by
+    hand is refused naming it, not an internal error (OverflowError) halfway through writing."""
+    with sqlite3.connect(store) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("UPDATE audit SET token_id = ? WHERE token_id = 7", (2**40,))
+        conn.execute("UPDATE token SET id = ? WHERE id = 7", (2**40,))
+    conn.close()
+    out = tmp_path / "out"
+    done = run_cli("export", "--out", str(out), db=store)
+    assert done.code == 2, done.err
+    assert done.err.count("\n") == 1 and f"token id {2**40} is larger than" in done.err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

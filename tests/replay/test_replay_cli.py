@@ -146,7 +146,8 @@ BAD = {
     "duplicate slot": (f"{HEADER}\n{SLOT}\n{SLOT}\n", "row 3: slot 1 is already opened on row 2"),
     "bad capacity": (f"{HEADER}\n{SLOT[:-4]}x,,,\n", "row 2: capacity: must be a whole number"),
     "bad token number": (f"{HEADER}\n{SLOT}\n2026-11-24T07:30,book,,1,,,,1.5,PAID,A\n",
-                         "row 3: token: must be a whole number from 1, not '1.5'"),
+                         "row 3: token: must be a whole number from 1 to 2,147,483,647, "
+                         "not '1.5'"),
     "end before start": (f"{HEADER}\n2026-11-23T17:00,slot,Dr Rao,1,2026-11-24T09:00,"
                          "2026-11-24T08:00,1,,,\n", "row 2: end 2026-11-24T08:00:00 is not after"),
     "start on a book row": (f"{HEADER}\n{SLOT}\n2026-11-24T07:30,book,,1,2026-11-24T09:00,,,1,"
@@ -155,6 +156,12 @@ BAD = {
                         "2026-11-24T08:10,no_show,,,,,,1,,\n",
                         "row 5: token 1 already had a cancel on row 4"),
     "wrong field count": (f"{HEADER}\n{SLOT},extra\n", "row 2: 11 fields, but the header names"),
+    # a run's frames hold ids in 32 bits: refused with the row, not an internal error on --out
+    "token id past 32 bits": (f"{HEADER}\n{SLOT}\n2026-11-24T07:30,book,,1,,,,{2**31},PAID,A\n",
+                              "row 3: token: must be a whole number from 1 to 2,147,483,647"),
+    "dotless i in a repeated source": (f"{HEADER}\n{SLOT}\n{BOOK}\n2026-11-24T08:00,cancel,,,,,,"
+                                       "1,onl\u0131ne,\n",
+                                       "row 4: source 'onl\u0131ne' is not token 1's"),
 }  # fmt: skip
 
 
@@ -185,3 +192,32 @@ def test_a_file_past_the_cap_is_refused_unread(tmp_path: Path) -> None:
 def test_an_unknown_policy_is_refused(tmp_path: Path) -> None:
     result = run_cli("replay", "--requests", str(EXAMPLE), "--policy", "lottery")
     assert result.code == 2 and "lottery" in result.err and result.out == ""
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+def test_a_requests_files_times_are_its_wall_clock_in_any_time_zone(tmp_path: Path,
+                                                                   zone: str) -> None:  # fmt: skip
+    """The rows' times are wall-clock times: a 07:30 request of a 09:00 slot is 90 minutes
+    before it in the replay's frames, whatever TZ the replay runs in (it was read as seconds
+    since the epoch in the local zone: 13:00 in Kolkata, after the slot began)."""
+    from opd_sim.simulation import read_run
+
+    out = tmp_path / "out"
+    result = run_cli("replay", "--requests", str(EXAMPLE), "--policy", "fifo", "--out",
+                     str(out), env={"TZ": zone})  # fmt: skip
+    assert result.code == 0, result.err
+    run = read_run(out / "fifo")
+    first = run.patients.set_index("token_id").loc[101]
+    assert (first["requested_at"], first["slot_start"]) == (450.0, 540.0)
+    assert run.decisions["time"].iloc[0] == 450.0
+
+
+def test_times_far_from_1970_are_written(tmp_path: Path) -> None:
+    """A year-1 row is a valid ISO date-time: --out writes it (no 'year 0 is out of range')."""
+    requests = tmp_path / "requests.csv"
+    requests.write_text(f"{HEADER}\n0001-01-01T00:00,slot,Dr Rao,1,0001-01-01T09:00,"
+                        "0001-01-01T09:30,1,,,\n0001-01-01T08:00,book,,1,,,,1,PAID,A\n",
+                        encoding="utf-8")  # fmt: skip
+    result = run_cli("replay", "--requests", str(requests), "--out", str(tmp_path / "out"),
+                     env={"TZ": "Asia/Kolkata"})  # fmt: skip
+    assert result.code == 0, result.err
