@@ -55,6 +55,9 @@ def _replay(args: argparse.Namespace) -> int:
 
     if args.show < 0:
         raise InvalidInput("replay: --show must be 0 or more")
+    for option, value in (("--requests", args.requests), ("--out", args.out), ("--db", args.db)):
+        if value == "":  # e.g. --out "$UNSET": a mistake, not '.' nor "no output"
+            raise InvalidInput(f"{option}: must not be empty")
     texts = args.policy or ["priority-bump"]
     policies = [(text, *parse_policy(text)) for text in texts]
     for _, name, params in policies:
@@ -74,8 +77,6 @@ def _replay(args: argparse.Namespace) -> int:
     else:
         from opd_sim.store.connection import resolve_path
 
-        if args.db == "":
-            raise InvalidInput("--db: must not be empty")
         stream = events_from_history(read_store(resolve_path(args.db)))
     replays = [replay(stream, name, label=text, **params) for text, name, params in policies]
     if stream.actual is not None:

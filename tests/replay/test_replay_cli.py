@@ -221,3 +221,17 @@ def test_times_far_from_1970_are_written(tmp_path: Path) -> None:
     result = run_cli("replay", "--requests", str(requests), "--out", str(tmp_path / "out"),
                      env={"TZ": "Asia/Kolkata"})  # fmt: skip
     assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--requests", ""], "--requests: must not be empty"),  # was read as '.', "not a file"
+    (["--requests", str(EXAMPLE), "--out", ""], "--out: must not be empty"),  # was no output
+    (["--db", ""], "--db: must not be empty"),
+])  # fmt: skip
+def test_an_empty_path_is_refused(argv: list[str], says: str, tmp_path: Path) -> None:
+    """An empty path (``--out "$UNSET"``) is a mistake: exit 2 naming the option, before any
+    work, not the current directory nor a silently skipped output."""
+    result = run_cli("replay", *argv, cwd=tmp_path)
+    assert result.code == 2 and result.out == ""
+    assert result.err == f"opd-sim: error: {says}\n"
+    assert list(tmp_path.iterdir()) == []
