@@ -36,9 +36,10 @@ def _export(args: argparse.Namespace) -> int:
         print_json({"out": args.out, **manifest})
         return 0
     counts = manifest["counts"]
+    held = ", ".join(_count(counts[what], what) for what in ("doctors", "slots", "tokens",
+                                                            "decisions"))  # fmt: skip
     sys.stdout.write(
-        f"exported {store}: {counts['doctors']} doctors, {counts['slots']} slots, "
-        f"{counts['tokens']} tokens, {counts['decisions']} decisions\n"
+        f"exported {store}: {held}\n"
         f"wrote {args.out}/ (decisions.parquet, patients.parquet, slots.parquet, summary.json, "
         f"manifest.json); `opd-sim report {args.out}` draws its report\n"
     )
@@ -55,3 +56,8 @@ def add_commands(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.add_argument("--out", required=True, metavar="DIR",
                      help="a new or empty directory, or an earlier run or export")
     sub.set_defaults(handler=_export)
+
+
+def _count(number: int, things: str) -> str:
+    """3 slots, 1 slot."""
+    return f"{number:,} {things if number != 1 else things[:-1]}"

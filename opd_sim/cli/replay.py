@@ -67,8 +67,7 @@ def _replay(args: argparse.Namespace) -> int:
     if doubled is not None:
         raise InvalidInput(f"replay: --policy {doubled} is given twice")
     if args.out:
-        if Path(args.out).exists() and not Path(args.out).is_dir():
-            raise InvalidInput(f"--out {args.out} exists and is not a directory")
+        _check_out(Path(args.out), folders)
         for folder in folders:
             check_out_dir(Path(args.out) / folder, replay_output(),
                           f"--out {args.out}/{folder}")  # fmt: skip
@@ -111,6 +110,26 @@ def _replay(args: argparse.Namespace) -> int:
             sys.stdout.write(f"\nwrote {args.out}/POLICY/ ({files}) for "
                              f"{', '.join(folders)}\n")  # fmt: skip
     return 0
+
+
+def _check_out(out: Path, folders: list[str]) -> None:
+    """``--out`` must be new, empty, or hold only replays' folders (ours now, or earlier ones:
+    each holds a ``replay_comparison.json``), so a replay never scatters folders among other
+    files; and it is a directory of its own, not a link to one."""
+    if out.is_symlink():
+        raise InvalidInput(f"--out {out} is a symbolic link; give the directory itself")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InvalidInput(f"--out {out} exists and is not a directory")
+    foreign = sorted(entry.name for entry in out.iterdir()
+                     if entry.name not in folders
+                     and not (entry.is_dir() and not entry.is_symlink()
+                              and (entry / "replay_comparison.json").is_file()))  # fmt: skip
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise InvalidInput(f"--out {out} holds other files ({shown}); give a new or empty "
+                           "directory, or one `opd-sim replay --out` wrote")
 
 
 def _write(out: str, folders: list[str], document: dict[str, Any],

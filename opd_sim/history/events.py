@@ -236,7 +236,13 @@ class _Reader:
         header = next(rows, None)
         if header is None or not any(cell.strip() for cell in header[1]):
             raise self.fail(1, f"no header row; expected the columns {','.join(COLUMNS)}")
-        names = [cell.strip() for cell in header[1]]
+        # a spreadsheet may capitalise the header (TIME, Event): names are read in any case
+        names = [cell.strip().lower() if cell.strip().isascii() else cell.strip()
+                 for cell in header[1]]  # fmt: skip
+        unnamed = next((i for i, name in enumerate(names) if not name), None)
+        if unnamed is not None:  # e.g. the empty trailing columns a spreadsheet may save
+            raise self.fail(1, f"column {unnamed + 1} has no name: remove the empty columns "
+                               f"(the columns are {','.join(COLUMNS)})")  # fmt: skip
         missing = [name for name in COLUMNS if name not in names]
         if missing:
             raise self.fail(1, f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)}")

@@ -18,6 +18,7 @@ import sqlite3
 from typing import Any
 
 from opd_sim.engine import Decision, DecisionKind, Reason, Source
+from opd_sim.errors import StoreError
 from opd_sim.history.records import History, HistoryDoctor, HistorySlot, HistoryToken
 from opd_sim.store.connection import connect, transaction
 
@@ -50,9 +51,14 @@ def _read(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> History:
         "SELECT id, seq, slot_id, requested_slot_id, source, patient, status, times_bumped,"
         " requested_at FROM token ORDER BY id"))  # fmt: skip
     fields = ", ".join(Decision._fields)
-    decisions = tuple(_decision(row) for row in conn.execute(
-        f"SELECT {fields} FROM audit ORDER BY id"))  # fmt: skip
-    return History(doctors, slots, tokens, decisions, origin=f"store {os.fspath(path)}",
+    decisions = []
+    for ident, *row in conn.execute(f"SELECT id, {fields} FROM audit ORDER BY id"):
+        try:
+            decisions.append(_decision(tuple(row)))
+        except (ValueError, KeyError, TypeError) as error:  # a row edited by hand, say
+            raise StoreError(f"{os.fspath(path)}: audit row {ident} is damaged ({error}): "
+                             "the store holds a value no desk writes") from None
+    return History(doctors, slots, tokens, tuple(decisions), origin=f"store {os.fspath(path)}",
                    schema_version=version)  # fmt: skip
 
 

@@ -161,3 +161,18 @@ def test_a_token_id_past_the_frames_32_bits_is_exit_2(store: Path, tmp_path: Pat
     assert done.code == 2, done.err
     assert done.err.count("\n") == 1 and f"token id {2**40} is larger than" in done.err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_damaged_audit_row_is_exit_2_naming_it(store: Path, tmp_path: Path) -> None:
+    """Text where the desk writes a time (a hand edit) is a damaged store, exit 2, one line
+    naming the audit row; not an internal error."""
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE audit SET time = 'abc' WHERE id = 1")
+    conn.close()
+    out = tmp_path / "out"
+    done = run_cli("export", "--out", str(out), db=store)
+    assert done.code == 2, done.err
+    assert done.err.count("\n") == 1 and "audit row 1 is damaged" in done.err
+    assert not out.exists()
+    replayed = run_cli("replay", db=store)
+    assert replayed.code == 2 and "audit row 1 is damaged" in replayed.err

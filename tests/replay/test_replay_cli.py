@@ -159,6 +159,8 @@ BAD = {
     # a run's frames hold ids in 32 bits: refused with the row, not an internal error on --out
     "token id past 32 bits": (f"{HEADER}\n{SLOT}\n2026-11-24T07:30,book,,1,,,,{2**31},PAID,A\n",
                               "row 3: token: must be a whole number from 1 to 2,147,483,647"),
+    "unnamed trailing columns": (f"{HEADER},,\n{SLOT},,\n",
+                                 "row 1: column 11 has no name: remove the empty columns"),
     "dotless i in a repeated source": (f"{HEADER}\n{SLOT}\n{BOOK}\n2026-11-24T08:00,cancel,,,,,,"
                                        "1,onl\u0131ne,\n",
                                        "row 4: source 'onl\u0131ne' is not token 1's"),
@@ -235,3 +237,33 @@ def test_an_empty_path_is_refused(argv: list[str], says: str, tmp_path: Path) ->
     assert result.code == 2 and result.out == ""
     assert result.err == f"opd-sim: error: {says}\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_capitalised_header_is_read(tmp_path: Path) -> None:
+    """A spreadsheet's ``TIME,Event,...`` header names the same columns."""
+    path = tmp_path / "upper.csv"
+    path.write_text(f"{HEADER.upper()}\n{SLOT}\n{BOOK}\n", encoding="utf-8")
+    done = run_cli("replay", "--requests", str(path), json_output=True)
+    assert done.code == 0, done.err
+    assert done.json["events"] == {"slot": 1, "book": 1, "cancel": 0, "no_show": 0}
+
+
+def test_out_is_refused_when_it_holds_other_files(tmp_path: Path) -> None:
+    """A replay's folders go only into a new or empty directory, or one earlier replays wrote:
+    never among other files (nothing is written), nor through a symbolic link."""
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.tex").write_text("x", encoding="utf-8")
+    done = run_cli("replay", "--requests", str(EXAMPLE), "--out", str(out))
+    assert done.code == 2 and "holds other files (chapter1.tex)" in done.err
+    assert sorted(p.name for p in out.iterdir()) == ["chapter1.tex"]
+    (out / "chapter1.tex").unlink()
+    first = run_cli("replay", "--requests", str(EXAMPLE), "--out", str(out))
+    assert first.code == 0, first.err
+    then = run_cli("replay", "--requests", str(EXAMPLE), "--policy", "fifo", "--out", str(out))
+    assert then.code == 0, then.err  # beside an earlier replay's folder
+    assert sorted(p.name for p in out.iterdir()) == ["fifo", "priority-bump"]
+    link = tmp_path / "link"
+    link.symlink_to(out)
+    linked = run_cli("replay", "--requests", str(EXAMPLE), "--out", str(link))
+    assert linked.code == 2 and "symbolic link" in linked.err
