@@ -247,13 +247,7 @@ def _what_happened(run: _Run) -> str:
     gone = _dig(s, "left_unseen", "n")
     if gone:
         endings.append(f"{run.number(gone)} came but left without being seen")
-    text += (f"{run.number(s.get('tokens_booked'))} tokens were booked{where}: "
-             f"{', '.join(endings[:-1])} and {endings[-1]}. ")  # fmt: skip
-    bumped = s.get("bumped")
-    if not bumped:
-        return text + "No token was bumped."
-    return text + (f"Tokens lost their seat to a higher priority (were bumped) "
-                   f"{run.number(bumped)} {_plural(bumped, 'time')}.")  # fmt: skip
+    return text + _booked_and_bumped(run, where, endings)
 
 
 def _as_booked(run: _Run, where: str) -> str:
@@ -266,8 +260,14 @@ def _as_booked(run: _Run, where: str) -> str:
     for key, words in (("completed", "were seen"), ("expired", "expired")):
         if s.get(key):
             stands.append(f"{run.number(s.get(key))} {words}")
+    return _booked_and_bumped(run, where, stands)
+
+
+def _booked_and_bumped(run: _Run, where: str, parts: list[str]) -> str:
+    """"N tokens were booked WHERE: A, B and C." and how often tokens were bumped."""
+    s = run.summary
     text = (f"{run.number(s.get('tokens_booked'))} tokens were booked{where}: "
-            f"{', '.join(stands[:-1])} and {stands[-1]}. ")  # fmt: skip
+            f"{', '.join(parts[:-1])} and {parts[-1]}. ")  # fmt: skip
     bumped = s.get("bumped")
     if not bumped:
         return text + "No token was bumped."
