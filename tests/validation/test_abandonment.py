@@ -56,9 +56,11 @@ def arrivals(name: str) -> pd.DataFrame:
     return frame.assign(left=left, waited=until - frame["arrived_at"])
 
 
-@pytest.mark.parametrize(
-    "name", ["erlang_a_c1", pytest.param("erlang_a_c3", marks=pytest.mark.slow)]
-)
+#: one doctor, and three sharing a queue (the longer run, marked slow)
+SCENARIOS = ["erlang_a_c1", pytest.param("erlang_a_c3", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_probability_of_leaving_unseen(name: str) -> None:
     """P(abandon) = theta E[Lq] / lambda lies in the 99 % CI of the share who left unseen."""
     frame = arrivals(name)
@@ -68,9 +70,7 @@ def test_probability_of_leaving_unseen(name: str) -> None:
     assert ci.holds(expected), f"{name}: P(abandon)={expected:.4f} outside {ci}"
 
 
-@pytest.mark.parametrize(
-    "name", ["erlang_a_c1", pytest.param("erlang_a_c3", marks=pytest.mark.slow)]
-)
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_mean_wait_of_all_arrivals(name: str) -> None:
     """The mean wait of every arrival, seen or not, W = E[Lq] / lambda lies in the 99 % CI."""
     frame = arrivals(name)
